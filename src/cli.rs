@@ -1,0 +1,242 @@
+//! The command line: clap types, converted once into settings, then dispatched.
+//! This and `main.rs` are the only places that print a final error or choose
+//! the process exit code.
+
+use crate::emulator::{self, EmulatorConfig, Quotas};
+use crate::error::{Error, ExitStatus, ERROR_EXIT_CODE};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use miette::IntoDiagnostic;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ivsctl",
+    version,
+    about = "Declarative reconciler for Amazon IVS Chat rooms and logging configurations",
+    long_about = "Declarative reconciler for Amazon IVS Chat.\n\n\
+        Keep rooms, logging configurations and their tags in a YAML manifest; `ivsctl plan` shows \
+        what would change in the account, `ivsctl apply` makes the account match with the fewest \
+        API calls. `ivsctl emulator` runs a local IVS Chat API for tests without an AWS account.\n\n\
+        Credentials and region come from the standard AWS chain (environment, profiles, SSO, \
+        web identity, instance metadata).",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// AWS region (default: the AWS config chain; for `emulator`, us-east-1).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send API calls to this endpoint instead of AWS's (e.g. an emulator).
+    /// AWS_ENDPOINT_URL works too.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Never colour the output (NO_COLOR is honoured as well).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More detail on stderr (-v: API calls; -vv: more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local IVS Chat API emulator (no AWS account needed).
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuotaMode {
+    /// Enforce AWS's per-operation rate quotas (429 ThrottlingException) and resource quotas.
+    Aws,
+    /// Enforce resource quotas only.
+    Off,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Point clients at it with --endpoint-url http://127.0.0.1:4566 (or AWS_ENDPOINT_URL) \
+        and any credentials, e.g.\n  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws ivschat list-rooms \
+        --endpoint-url http://127.0.0.1:4566 --region us-east-1"
+)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port (printed on start).
+    #[arg(long, default_value = "127.0.0.1:4566", value_name = "HOST:PORT")]
+    pub listen: SocketAddr,
+    /// Keep state in FILE across restarts; every change is written atomically
+    /// before it is acknowledged. Without it, state is in memory.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Account id used in ARNs.
+    #[arg(long, default_value = emulator::DEFAULT_ACCOUNT_ID, value_name = "ID",
+          value_parser = parse_account_id)]
+    pub account_id: String,
+    /// `aws`: enforce AWS's per-operation rate quotas; `off`: resource quotas only.
+    #[arg(long, value_enum, default_value_t = QuotaMode::Off)]
+    pub quotas: QuotaMode,
+    /// Delay every response by N milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+    /// Answer a fraction P (0..=1) of requests with a retryable error
+    /// (500 InternalServerException or 429 ThrottlingException) without applying them.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_fraction)]
+    pub fault_rate: f64,
+    /// Seed for injected faults and generated ids, to make runs repeatable.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// New or updated logging configurations stay CREATING / UPDATING for N ms.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub logging_config_delay_ms: u64,
+    /// Append one JSON line per request (operation, status, latency, input) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+    /// Rooms per region before CreateRoom answers 402 ServiceQuotaExceededException.
+    #[arg(long, default_value_t = emulator::DEFAULT_ROOM_QUOTA, value_name = "N")]
+    pub room_quota: usize,
+    /// Logging configurations per region (AWS's default quota is 10, adjustable).
+    #[arg(long, default_value_t = emulator::DEFAULT_LOGGING_CONFIGURATION_QUOTA, value_name = "N")]
+    pub logging_configuration_quota: usize,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let p: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("must be between 0 and 1, got {p}"))
+    }
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err("an AWS account id is 12 digits".into())
+    }
+}
+
+impl EmulatorArgs {
+    fn into_config(self, region: Option<String>) -> EmulatorConfig {
+        EmulatorConfig {
+            listen: self.listen,
+            state_file: self.state,
+            region: region.unwrap_or_else(|| emulator::DEFAULT_REGION.to_string()),
+            account_id: self.account_id,
+            quotas: match self.quotas {
+                QuotaMode::Aws => Quotas::Aws,
+                QuotaMode::Off => Quotas::Off,
+            },
+            latency: Duration::from_millis(self.latency_ms),
+            fault_rate: self.fault_rate,
+            seed: self.seed,
+            logging_config_delay: Duration::from_millis(self.logging_config_delay_ms),
+            request_log_file: self.request_log,
+            room_quota: self.room_quota,
+            logging_configuration_quota: self.logging_configuration_quota,
+        }
+    }
+}
+
+/// Colour only on a terminal, and never with `--no-color` or `NO_COLOR`.
+pub fn use_color(no_color_flag: bool, stream_is_terminal: bool) -> bool {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    stream_is_terminal && !no_color_flag && !no_color_env
+}
+
+/// Parses the command line, runs the command, maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let color = use_color(cli.global.no_color, std::io::stderr().is_terminal());
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .build(),
+        )
+    }));
+    match dispatch(cli) {
+        Ok(status) => status.into(),
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(ERROR_EXIT_CODE)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .into_diagnostic()
+}
+
+fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
+    let global = cli.global;
+    match cli.command {
+        Command::Emulator(args) => {
+            let config = args.into_config(global.region);
+            runtime()?
+                .block_on(emulator::run(config))
+                .map_err(|e| miette::miette!("emulator: {e}"))?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn emulator_options_parse() {
+        let cli = Cli::try_parse_from([
+            "ivsctl",
+            "--region",
+            "eu-west-1",
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--quotas",
+            "aws",
+            "--latency-ms",
+            "5",
+            "--fault-rate",
+            "0.25",
+            "--seed",
+            "7",
+            "--logging-config-delay-ms",
+            "100",
+        ])
+        .unwrap();
+        let Command::Emulator(args) = cli.command;
+        let c = args.into_config(cli.global.region);
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.quotas, Quotas::Aws);
+        assert_eq!(c.latency, Duration::from_millis(5));
+        assert_eq!(c.fault_rate, 0.25);
+        assert_eq!(c.seed, Some(7));
+        assert_eq!(c.logging_config_delay, Duration::from_millis(100));
+        assert!(Cli::try_parse_from(["ivsctl", "emulator", "--fault-rate", "1.5"]).is_err());
+        assert!(Cli::try_parse_from(["ivsctl", "emulator", "--account-id", "12"]).is_err());
+    }
+}

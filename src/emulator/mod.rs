@@ -1,0 +1,431 @@
+//! A local emulator of the Amazon IVS Chat control-plane API (REST-JSON,
+//! 2020-07-14), faithful enough that the AWS SDKs and the AWS CLI cannot tell it
+//! from the service on everything ivsctl and its users do.
+//!
+//! It shares no code path with ivsctl's client side: it speaks only the wire
+//! format of the service model (`data/ivschat-service-2.json`).
+//!
+//! - `smithy`: the service model as data, and validation driven by it
+//! - `ops`: the operations' business rules
+//! - `store`: resources, ordering, and the `--state` file
+//! - `server`: HTTP, routing, the request pipeline
+//! - `knobs`: rate quotas, injected faults, random ids
+//! - `log`: the request log; `control`: the `/_emulator/` endpoints
+//! - `wire`: errors and timestamps as the service sends them
+//!
+//! Where real AWS behaviour is unknown, the emulator picks the strict option;
+//! each such choice is listed in `docs/emulator.md`.
+
+mod control;
+pub mod knobs;
+pub mod log;
+pub mod ops;
+pub mod server;
+pub mod smithy;
+pub mod store;
+pub mod wire;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use knobs::{FaultInjector, RateLimiter, Rng};
+use log::{RequestLog, RequestRecord};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use store::{Persister, Store};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use wire::ApiError;
+
+/// Whether AWS's per-operation rate quotas are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quotas {
+    /// Rate quotas enforced (429 ThrottlingException); resource quotas too.
+    Aws,
+    /// Resource quotas only.
+    #[default]
+    Off,
+}
+
+/// Everything `ivsctl emulator` can be told.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub listen: SocketAddr,
+    pub state_file: Option<PathBuf>,
+    pub region: String,
+    pub account_id: String,
+    pub quotas: Quotas,
+    pub latency: Duration,
+    pub fault_rate: f64,
+    pub seed: Option<u64>,
+    pub logging_config_delay: Duration,
+    pub request_log_file: Option<PathBuf>,
+    pub room_quota: usize,
+    pub logging_configuration_quota: usize,
+}
+
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
+pub const DEFAULT_ROOM_QUOTA: usize = 50_000;
+pub const DEFAULT_LOGGING_CONFIGURATION_QUOTA: usize = 10;
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_file: None,
+            region: DEFAULT_REGION.into(),
+            account_id: DEFAULT_ACCOUNT_ID.into(),
+            quotas: Quotas::Off,
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            seed: None,
+            logging_config_delay: Duration::ZERO,
+            request_log_file: None,
+            room_quota: DEFAULT_ROOM_QUOTA,
+            logging_configuration_quota: DEFAULT_LOGGING_CONFIGURATION_QUOTA,
+        }
+    }
+}
+
+/// State shared by all connections.
+pub(crate) struct Shared {
+    limits: ops::Limits,
+    store: Mutex<Store>,
+    rng: Mutex<Rng>,
+    persister: Option<Persister>,
+    limiter: Option<RateLimiter>,
+    faults: FaultInjector,
+    latency: Duration,
+    log: RequestLog,
+}
+
+impl Shared {
+    fn request_id(&self) -> String {
+        self.rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .request_id()
+    }
+
+    /// Runs one operation under the store lock; a write is persisted before
+    /// the lock is released (and so before the response is sent).
+    fn execute(&self, operation: &str, input: &serde_json::Value) -> Result<ops::Reply, ApiError> {
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ctx = ops::Ctx {
+            limits: &self.limits,
+            now: wire::now_millis(),
+            rng: &mut rng,
+        };
+        let reply = ops::execute(&mut store, &mut ctx, operation, input)?;
+        if ops::is_write(operation) {
+            if let Some(p) = &self.persister {
+                if let Err(e) = p.save(&store) {
+                    // The file still holds the last acknowledged state: go back to it,
+                    // so what is served never differs from what survives a restart.
+                    match p.load() {
+                        Ok(previous) => *store = previous,
+                        Err(le) => {
+                            eprintln!("emulator: cannot reload state after a failed write: {le}")
+                        }
+                    }
+                    return Err(ApiError::internal(format!(
+                        "could not persist the change to {}: {e}; nothing was applied",
+                        p.path().display()
+                    )));
+                }
+            }
+        }
+        Ok(reply)
+    }
+
+    fn set_logging_configuration_state(&self, arn: &str, state: &str) -> Result<(), String> {
+        const STATES: [&str; 7] = [
+            "CREATING",
+            "CREATE_FAILED",
+            "DELETING",
+            "DELETE_FAILED",
+            "UPDATING",
+            "UPDATE_FAILED",
+            "ACTIVE",
+        ];
+        if !STATES.contains(&state) {
+            return Err(format!(
+                "unknown state {state}; one of {}",
+                STATES.join(", ")
+            ));
+        }
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(mut lc) = store.logging_configurations.get(arn).cloned() else {
+            return Err(format!("no logging configuration {arn}"));
+        };
+        lc.state = state.to_string();
+        lc.transition = None;
+        store.insert_logging_configuration(lc);
+        if let Some(p) = &self.persister {
+            p.save(&store).map_err(|e| format!("cannot persist: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    State(String),
+    #[error("cannot open request log {path}: {source}")]
+    RequestLog {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid option: {0}")]
+    Option(String),
+}
+
+impl Emulator {
+    /// Binds, loads `--state`, and starts serving on the current tokio runtime.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
+        if !(0.0..=1.0).contains(&config.fault_rate) {
+            return Err(StartError::Option(format!(
+                "--fault-rate must be between 0 and 1, got {}",
+                config.fault_rate
+            )));
+        }
+        let persister = config.state_file.as_deref().map(Persister::new);
+        let store = match &persister {
+            Some(p) => p.load().map_err(StartError::State)?,
+            None => Store::default(),
+        };
+        let log_file = match &config.request_log_file {
+            Some(path) => Some(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| StartError::RequestLog {
+                        path: path.clone(),
+                        source,
+                    })?,
+            ),
+            None => None,
+        };
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let (id_seed, fault_seed) = match config.seed {
+            Some(s) => (s ^ 0x5EED_1D5, s),
+            None => {
+                let mut r = Rng::from_time();
+                (r.next_u64(), r.next_u64())
+            }
+        };
+        let shared = Arc::new(Shared {
+            limits: ops::Limits {
+                region: config.region.clone(),
+                account_id: config.account_id.clone(),
+                room_quota: config.room_quota,
+                logging_configuration_quota: config.logging_configuration_quota,
+                logging_config_delay_ms: config.logging_config_delay.as_millis() as i64,
+            },
+            store: Mutex::new(store),
+            rng: Mutex::new(Rng::new(id_seed)),
+            persister,
+            limiter: (config.quotas == Quotas::Aws).then(RateLimiter::default),
+            faults: FaultInjector::new(config.fault_rate, fault_seed),
+            latency: config.latency,
+            log: RequestLog::with_file(log_file),
+        });
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
+        Ok(Emulator {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Starts the emulator on a runtime of its own, for synchronous tests
+    /// (which may block their thread, e.g. waiting for a child process).
+    pub fn start_background(config: EmulatorConfig) -> Result<BackgroundEmulator, StartError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| StartError::Option(format!("cannot start a runtime: {e}")))?;
+        let emulator = runtime.block_on(Emulator::start(config))?;
+        Ok(BackgroundEmulator {
+            emulator: Some(emulator),
+            runtime: Some(runtime),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, for `--endpoint-url`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn region(&self) -> &str {
+        &self.shared.limits.region
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.log.records()
+    }
+
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.shared.log.counts()
+    }
+
+    pub fn count(&self, operation: &str) -> u64 {
+        self.shared.log.count(operation)
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.log.clear()
+    }
+
+    /// Forces a logging configuration's state (e.g. `CREATE_FAILED`).
+    pub fn set_logging_configuration_state(&self, arn: &str, state: &str) -> Result<(), String> {
+        self.shared.set_logging_configuration_state(arn, state)
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 5 s), and returns.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = Arc::clone(&shared);
+                let service = service_fn(move |req| server::handle(Arc::clone(&shared), req));
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let watched = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = watched.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// An emulator on its own runtime. `block_on` runs client code (e.g. the SDK)
+/// on that runtime too. Drop it outside any async context.
+pub struct BackgroundEmulator {
+    emulator: Option<Emulator>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl BackgroundEmulator {
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime
+            .as_ref()
+            .expect("runtime lives until drop")
+            .block_on(f)
+    }
+
+    pub fn handle(&self) -> tokio::runtime::Handle {
+        self.runtime
+            .as_ref()
+            .expect("runtime lives until drop")
+            .handle()
+            .clone()
+    }
+}
+
+impl std::ops::Deref for BackgroundEmulator {
+    type Target = Emulator;
+    fn deref(&self) -> &Emulator {
+        self.emulator.as_ref().expect("emulator lives until drop")
+    }
+}
+
+impl Drop for BackgroundEmulator {
+    fn drop(&mut self) {
+        if let (Some(e), Some(rt)) = (self.emulator.take(), self.runtime.take()) {
+            rt.block_on(e.stop());
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+/// `ivsctl emulator`: serve until SIGINT / SIGTERM.
+pub async fn run(config: EmulatorConfig) -> Result<(), StartError> {
+    let emulator = Emulator::start(config).await?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", emulator.endpoint());
+        let _ = out.flush();
+    }
+    wait_for_signal().await;
+    emulator.stop().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,18 @@
+//! ivsctl: a declarative reconciler for Amazon IVS Chat, and a local emulator of
+//! the IVS Chat control-plane API.
+//!
+//! Data flows one way: manifest -> desired model; API -> live model;
+//! (desired, live) -> plan; plan -> render; plan -> apply -> report.
+
+pub mod cli;
+pub mod emulator;
+pub mod error;
+pub mod model;
+
+pub use error::{Error, ExitStatus};
+
+/// The process entry point: parses the command line, runs the command, and maps
+/// the outcome to an exit code. The only place that prints a final error.
+pub fn main() -> std::process::ExitCode {
+    cli::run()
+}
