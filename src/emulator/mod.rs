@@ -239,7 +239,7 @@ impl Emulator {
             source,
         })?;
         let (id_seed, fault_seed) = match config.seed {
-            Some(s) => (s ^ 0x5EED_1D5, s),
+            Some(s) => (s ^ 0x05EE_D1D5, s),
             None => {
                 let mut r = Rng::from_time();
                 (r.next_u64(), r.next_u64())
@@ -348,7 +348,9 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 let service = service_fn(move |req| server::handle(Arc::clone(&shared), req));
-                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = http1::Builder::new()
+                    .half_close(true)
+                    .serve_connection(TokioIo::new(stream), service);
                 let watched = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = watched.await;

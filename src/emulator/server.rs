@@ -76,18 +76,23 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Outcome {
             body: None,
         }),
     };
+    // Route first only to name the operation in the log: an unsigned request
+    // is refused before anything else, as AWS does.
+    let routed = route(req.method(), req.uri().path());
+    if let Ok((operation, _)) = &routed {
+        outcome.operation = operation.to_string();
+    }
     if let Err(e) = check_authorization(&req) {
         outcome.result = Err(e);
         return outcome;
     }
-    let (operation, label) = match route(req.method(), req.uri().path()) {
+    let (operation, label) = match routed {
         Ok(r) => r,
         Err(e) => {
             outcome.result = Err(e);
             return outcome;
         }
     };
-    outcome.operation = operation.to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let input = match read_input(req).await {
         Ok(body) => merge_location_members(operation, body, label, &query),

@@ -1,0 +1,110 @@
+//! Shared test fixtures: an in-process emulator on 127.0.0.1:0 and a real
+//! aws-sdk-ivschat client pointed at it. No credentials or network needed.
+#![allow(dead_code)]
+
+use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ivschat::Client;
+use ivsctl::emulator::{BackgroundEmulator, Emulator, EmulatorConfig};
+
+/// Starts an emulator on its own runtime.
+pub fn emulator(config: EmulatorConfig) -> BackgroundEmulator {
+    Emulator::start_background(config).expect("emulator starts")
+}
+
+/// An emulator with default settings.
+pub fn default_emulator() -> BackgroundEmulator {
+    emulator(EmulatorConfig::default())
+}
+
+/// A real SDK client for `endpoint`, with retries off so tests see every
+/// answer exactly as the emulator sent it.
+pub fn sdk(endpoint: &str) -> Client {
+    let conf = aws_sdk_ivschat::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDTEST",
+            "test-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(endpoint)
+        .retry_config(aws_sdk_ivschat::config::retry::RetryConfig::disabled())
+        .build();
+    Client::from_conf(conf)
+}
+
+type SdkError<E> = aws_sdk_ivschat::error::SdkError<E, aws_sdk_ivschat::config::http::HttpResponse>;
+
+/// The HTTP status of an SDK error (0 when no response arrived).
+pub fn status<E>(err: &SdkError<E>) -> u16 {
+    err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+/// The error code (`__type`) of an SDK error.
+pub fn code<E: aws_sdk_ivschat::error::ProvideErrorMetadata>(err: &SdkError<E>) -> String {
+    aws_sdk_ivschat::error::ProvideErrorMetadata::code(err)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A raw HTTP/1.1 exchange over a fresh TCP connection: writes `request`
+/// exactly as given and reads until the server closes. Returns (status,
+/// lower-cased headers, body).
+pub fn raw_http(
+    addr: std::net::SocketAddr,
+    request: &[u8],
+) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(request).expect("write request");
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    parse_response(&buf)
+}
+
+/// Splits a raw HTTP response into (status, headers, body).
+pub fn parse_response(buf: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    let text = String::from_utf8_lossy(buf).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+/// A signed-looking Authorization header (the emulator checks its form, not
+/// the signature).
+pub const AUTH: &str =
+    "AWS4-HMAC-SHA256 Credential=AKIDTEST/20261126/us-east-1/ivschat/aws4_request, SignedHeaders=host, Signature=abc";
+
+/// Builds a request with `Connection: close` and, when `auth`, the header above.
+pub fn request(method: &str, path: &str, body: &str, auth: bool) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    if auth {
+        r.push_str(&format!("Authorization: {AUTH}\r\n"));
+    }
+    r.push_str(&format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    r.into_bytes()
+}
+
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
