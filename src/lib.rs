@@ -7,7 +7,9 @@
 pub mod cli;
 pub mod emulator;
 pub mod error;
+pub mod manifest;
 pub mod model;
+pub mod plan;
 
 pub use error::{Error, ExitStatus};
 

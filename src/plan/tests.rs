@@ -1,0 +1,682 @@
+//! Planner unit tests on plain data: every field and transition.
+
+use super::*;
+use crate::model::*;
+use serde_json::json;
+
+const STACK: &str = "prod-chat";
+const T0: &str = "2026-11-26T01:00:00.000Z";
+const T1: &str = "2026-11-26T02:00:00.000Z";
+
+fn lc_arn(id: &str) -> String {
+    format!("arn:aws:ivschat:us-west-2:123456789012:logging-configuration/{id}")
+}
+
+fn room_arn(id: &str) -> String {
+    format!("arn:aws:ivschat:us-west-2:123456789012:room/{id}")
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn owned(key: &str) -> Tags {
+    tags(&[(TAG_STACK, STACK), (TAG_KEY, key)])
+}
+
+fn desired() -> DesiredStack {
+    DesiredStack {
+        stack: STACK.into(),
+        ..Default::default()
+    }
+}
+
+fn d_room(name: &str) -> DesiredRoom {
+    DesiredRoom {
+        name: name.into(),
+        maximum_message_length: 500,
+        maximum_message_rate_per_second: 10,
+        message_review_handler: None,
+        logging_configurations: vec![],
+        tags: Tags::new(),
+        protect: false,
+    }
+}
+
+fn l_room(id: &str, key: &str) -> LiveRoom {
+    LiveRoom {
+        arn: room_arn(id),
+        id: id.into(),
+        name: key.into(),
+        maximum_message_length: Some(500),
+        maximum_message_rate_per_second: Some(10),
+        message_review_handler: None,
+        logging_configuration_arns: vec![],
+        tags: owned(key),
+        create_time: T0.into(),
+        update_time: T0.into(),
+    }
+}
+
+fn d_lc(name: &str) -> DesiredLoggingConfiguration {
+    DesiredLoggingConfiguration {
+        name: name.into(),
+        destination: Destination::S3 {
+            bucket_name: "chat-logs".into(),
+        },
+        tags: Tags::new(),
+        protect: false,
+    }
+}
+
+fn l_lc(id: &str, key: &str) -> LiveLoggingConfiguration {
+    LiveLoggingConfiguration {
+        arn: lc_arn(id),
+        id: id.into(),
+        name: key.into(),
+        destination: Destination::S3 {
+            bucket_name: "chat-logs".into(),
+        },
+        state: LoggingConfigurationState::Active,
+        tags: owned(key),
+        create_time: T0.into(),
+        update_time: T0.into(),
+    }
+}
+
+fn run(d: &DesiredStack, l: &LiveState) -> Plan {
+    plan(d, l, "us-west-2").expect("plan")
+}
+
+fn only(p: &Plan) -> &ResourceChange {
+    let changed: Vec<&ResourceChange> = p
+        .resource_changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    assert_eq!(changed.len(), 1, "{:#?}", p.resource_changes);
+    changed[0]
+}
+
+fn fields(c: &ResourceChange) -> Vec<&str> {
+    c.changes.iter().map(|f| f.field.as_str()).collect()
+}
+
+#[test]
+fn create_room_carries_every_field_and_tags() {
+    let mut d = desired();
+    d.tags = tags(&[("team", "video"), ("env", "stack")]);
+    let mut r = d_room("lobby");
+    r.tags = tags(&[("env", "prod")]);
+    r.protect = true;
+    d.rooms.insert("lobby".into(), r);
+    let p = run(&d, &LiveState::default());
+    let c = only(&p);
+    assert_eq!(
+        (c.action, c.address.as_str(), c.arn.as_deref()),
+        (Action::Create, "rooms.lobby", None)
+    );
+    let Write::CreateRoom { spec } = &c.write else {
+        panic!("{:?}", c.write)
+    };
+    assert_eq!(spec.name, "lobby");
+    assert_eq!(
+        (
+            spec.maximum_message_length,
+            spec.maximum_message_rate_per_second
+        ),
+        (500, 10)
+    );
+    assert_eq!(
+        c.tags.set,
+        tags(&[
+            ("env", "prod"),
+            ("team", "video"),
+            (TAG_STACK, STACK),
+            (TAG_KEY, "lobby"),
+            (TAG_PROTECT, "true")
+        ])
+    );
+    assert!(c.tags.remove.is_empty());
+    assert_eq!(
+        p.summary(),
+        Summary {
+            add: 1,
+            change: 0,
+            destroy: 0
+        }
+    );
+    assert!(!c.drift);
+}
+
+#[test]
+fn matching_room_is_a_no_op() {
+    let mut d = desired();
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let live = LiveState {
+        rooms: vec![l_room("AAAAAAAAAAAA", "lobby")],
+        ..Default::default()
+    };
+    let p = run(&d, &live);
+    assert_eq!(p.resource_changes.len(), 1);
+    assert_eq!(p.resource_changes[0].action, Action::NoOp);
+    assert!(!p.has_changes());
+    assert_eq!(p.resource_changes[0].observed, None);
+}
+
+#[test]
+fn each_room_field_updates_alone() {
+    type Edit = fn(&mut DesiredRoom);
+    let cases: Vec<(&str, Edit, serde_json::Value, serde_json::Value)> = vec![
+        (
+            "name",
+            |r| r.name = "hall".into(),
+            json!("lobby"),
+            json!("hall"),
+        ),
+        (
+            "maximumMessageLength",
+            |r| r.maximum_message_length = 200,
+            json!(500),
+            json!(200),
+        ),
+        (
+            "maximumMessageRatePerSecond",
+            |r| r.maximum_message_rate_per_second = 5,
+            json!(10),
+            json!(5),
+        ),
+    ];
+    for (field, edit, before, after) in cases {
+        let mut r = d_room("lobby");
+        edit(&mut r);
+        let mut d = desired();
+        d.rooms.insert("lobby".into(), r);
+        let live = LiveState {
+            rooms: vec![l_room("AAAAAAAAAAAA", "lobby")],
+            ..Default::default()
+        };
+        let p = run(&d, &live);
+        let c = only(&p);
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(fields(c), [field]);
+        assert_eq!(
+            (&c.changes[0].before, &c.changes[0].after),
+            (&before, &after)
+        );
+        let Write::UpdateRoom { update } = &c.write else {
+            panic!()
+        };
+        let sent = serde_json::to_value(update).unwrap();
+        assert_eq!(
+            sent.as_object().unwrap().len(),
+            1,
+            "only the changed field is sent: {sent}"
+        );
+        assert!(c.tags.is_empty());
+        assert!(
+            !c.drift,
+            "a fresh resource's difference comes from the manifest"
+        );
+        assert!(c.observed.is_some());
+    }
+}
+
+fn handler(uri: &str, fallback: FallbackResult) -> MessageReviewHandler {
+    MessageReviewHandler {
+        uri: uri.into(),
+        fallback_result: fallback,
+    }
+}
+
+#[test]
+fn handler_added_changed_removed() {
+    let uri = "arn:aws:lambda:us-west-2:123456789012:function:review";
+    let live_plain = l_room("AAAAAAAAAAAA", "lobby");
+    let mut live_with = live_plain.clone();
+    live_with.message_review_handler = Some(handler(uri, FallbackResult::Allow));
+
+    // Added.
+    let mut r = d_room("lobby");
+    r.message_review_handler = Some(handler(uri, FallbackResult::Allow));
+    let mut d = desired();
+    d.rooms.insert("lobby".into(), r.clone());
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![live_plain.clone()],
+            ..Default::default()
+        },
+    );
+    let c = only(&p);
+    assert_eq!(c.changes[0].before, serde_json::Value::Null);
+    assert_eq!(
+        c.changes[0].after,
+        json!({"uri": uri, "fallbackResult": "ALLOW"})
+    );
+    let Write::UpdateRoom { update } = &c.write else {
+        panic!()
+    };
+    assert_eq!(
+        update.message_review_handler,
+        Some(Some(Handler {
+            uri: uri.into(),
+            fallback_result: "ALLOW".into()
+        }))
+    );
+
+    // Changed (fallback only).
+    let mut r2 = r.clone();
+    r2.message_review_handler = Some(handler(uri, FallbackResult::Deny));
+    d.rooms.insert("lobby".into(), r2);
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![live_with.clone()],
+            ..Default::default()
+        },
+    );
+    assert_eq!(only(&p).changes[0].after["fallbackResult"], "DENY");
+
+    // Removed: cleared with an empty uri (Some(None)).
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![live_with],
+            ..Default::default()
+        },
+    );
+    let c = only(&p);
+    assert_eq!(c.changes[0].after, serde_json::Value::Null);
+    let Write::UpdateRoom { update } = &c.write else {
+        panic!()
+    };
+    assert_eq!(update.message_review_handler, Some(None));
+    // The saved form keeps "remove" distinct from "no change".
+    let json = serde_json::to_value(update).unwrap();
+    assert_eq!(json, json!({"messageReviewHandler": null}));
+    let back: RoomUpdate = serde_json::from_value(json).unwrap();
+    assert_eq!(back.message_review_handler, Some(None));
+}
+
+#[test]
+fn logging_list_is_a_set() {
+    let (a, b) = (l_lc("LCAAAAAAAAAA", "a"), l_lc("LCBBBBBBBBBB", "b"));
+    let mut r = d_room("lobby");
+    r.logging_configurations = vec![
+        LoggingConfigurationRef::Key("a".into()),
+        LoggingConfigurationRef::Key("b".into()),
+    ];
+    let mut d = desired();
+    d.logging_configurations.insert("a".into(), d_lc("a"));
+    d.logging_configurations.insert("b".into(), d_lc("b"));
+    d.rooms.insert("lobby".into(), r);
+    let mut lr = l_room("AAAAAAAAAAAA", "lobby");
+    lr.logging_configuration_arns = vec![b.arn.clone(), a.arn.clone()]; // other order
+    let live = LiveState {
+        rooms: vec![lr.clone()],
+        logging_configurations: vec![a.clone(), b.clone()],
+    };
+    assert!(
+        !run(&d, &live).has_changes(),
+        "order-only difference is a no-op"
+    );
+
+    // Referencing by ARN is the same reference.
+    d.rooms.get_mut("lobby").unwrap().logging_configurations = vec![
+        LoggingConfigurationRef::Arn(a.arn.clone()),
+        LoggingConfigurationRef::Key("b".into()),
+    ];
+    assert!(!run(&d, &live).has_changes());
+
+    // Emptied list: cleared with [].
+    d.rooms.get_mut("lobby").unwrap().logging_configurations = vec![];
+    let p = run(&d, &live);
+    let c = only(&p);
+    assert_eq!(fields(c), ["loggingConfigurations"]);
+    let Write::UpdateRoom { update } = &c.write else {
+        panic!()
+    };
+    assert_eq!(update.logging_configurations, Some(vec![]));
+}
+
+#[test]
+fn reference_to_a_configuration_created_in_the_same_plan() {
+    let mut r = d_room("lobby");
+    r.logging_configurations = vec![LoggingConfigurationRef::Key("archive".into())];
+    let mut d = desired();
+    d.logging_configurations
+        .insert("archive".into(), d_lc("archive"));
+    d.rooms.insert("lobby".into(), r);
+    // Room exists without logging; the configuration is new.
+    let live = LiveState {
+        rooms: vec![l_room("AAAAAAAAAAAA", "lobby")],
+        ..Default::default()
+    };
+    let p = run(&d, &live);
+    assert_eq!(
+        p.resource_changes[0].address,
+        "loggingConfigurations.archive"
+    );
+    assert_eq!(p.resource_changes[0].action, Action::Create);
+    let room = &p.resource_changes[1];
+    let Write::UpdateRoom { update } = &room.write else {
+        panic!()
+    };
+    assert_eq!(
+        update.logging_configurations,
+        Some(vec![LoggingTarget::Planned("archive".into())])
+    );
+    assert_eq!(
+        room.changes[0].after,
+        json!(["loggingConfigurations.archive"])
+    );
+}
+
+#[test]
+fn unknown_arn_reference_is_an_error() {
+    let mut r = d_room("lobby");
+    r.logging_configurations = vec![LoggingConfigurationRef::Arn(lc_arn("NOPENOPENOPE"))];
+    let mut d = desired();
+    d.rooms.insert("lobby".into(), r);
+    let err = plan(&d, &LiveState::default(), "us-west-2").unwrap_err();
+    assert!(matches!(err, PlanError::UnknownLoggingConfiguration { .. }));
+    assert!(err.to_string().contains("rooms.lobby"));
+}
+
+#[test]
+fn tag_only_change_makes_no_update_call() {
+    let mut d = desired();
+    let mut r = d_room("lobby");
+    r.tags = tags(&[("env", "prod"), ("new", "1")]);
+    d.rooms.insert("lobby".into(), r);
+    let mut lr = l_room("AAAAAAAAAAAA", "lobby");
+    lr.tags.extend(tags(&[
+        ("env", "dev"),
+        ("stray", "x"),
+        ("aws:cloudformation:stack-name", "s"),
+    ]));
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![lr],
+            ..Default::default()
+        },
+    );
+    let c = only(&p);
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.write, Write::None);
+    assert_eq!(c.tags.set, tags(&[("env", "prod"), ("new", "1")]));
+    assert_eq!(c.tags.remove, ["stray"]);
+    assert_eq!(fields(c), ["tags.env", "tags.new", "tags.stray"]);
+    assert!(!c.drift);
+}
+
+#[test]
+fn protect_flag_is_a_tag() {
+    let mut d = desired();
+    let mut r = d_room("lobby");
+    r.protect = true;
+    d.rooms.insert("lobby".into(), r);
+    let live = LiveState {
+        rooms: vec![l_room("AAAAAAAAAAAA", "lobby")],
+        ..Default::default()
+    };
+    let p = run(&d, &live);
+    assert_eq!(only(&p).tags.set, tags(&[(TAG_PROTECT, "true")]));
+    // And back.
+    d.rooms.get_mut("lobby").unwrap().protect = false;
+    let mut lr = l_room("AAAAAAAAAAAA", "lobby");
+    lr.tags.insert(TAG_PROTECT.into(), "true".into());
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![lr],
+            ..Default::default()
+        },
+    );
+    assert_eq!(only(&p).tags.remove, [TAG_PROTECT]);
+}
+
+#[test]
+fn drift_is_marked_on_resources_edited_after_creation() {
+    let mut d = desired();
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let mut lr = l_room("AAAAAAAAAAAA", "lobby");
+    lr.maximum_message_rate_per_second = Some(50);
+    lr.update_time = T1.into();
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![lr],
+            ..Default::default()
+        },
+    );
+    let c = only(&p);
+    assert!(c.drift);
+    assert_eq!(fields(c), ["maximumMessageRatePerSecond"]);
+    assert_eq!(
+        (&c.changes[0].before, &c.changes[0].after),
+        (&json!(50), &json!(10))
+    );
+}
+
+#[test]
+fn owned_resources_missing_from_the_manifest_are_deleted_rooms_after_configurations_listed() {
+    let d = desired();
+    let lc = l_lc("LCAAAAAAAAAA", "archive");
+    let mut lr = l_room("AAAAAAAAAAAA", "old");
+    lr.maximum_message_length = None; // deletes need no GetRoom
+    lr.maximum_message_rate_per_second = None;
+    lr.logging_configuration_arns = vec![lc.arn.clone()];
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![lr.clone()],
+            logging_configurations: vec![lc.clone()],
+        },
+    );
+    assert_eq!(
+        p.summary(),
+        Summary {
+            add: 0,
+            change: 0,
+            destroy: 2
+        }
+    );
+    let addrs: Vec<&str> = p
+        .resource_changes
+        .iter()
+        .map(|c| c.address.as_str())
+        .collect();
+    assert_eq!(addrs, ["loggingConfigurations.archive", "rooms.old"]);
+    assert!(
+        p.resource_changes.iter().all(|c| c.blocked.is_none()),
+        "our room stops referencing it"
+    );
+    assert_eq!(p.resource_changes[1].write, Write::DeleteRoom);
+    assert_eq!(p.resource_changes[1].observed.as_ref().unwrap().arn, lr.arn);
+}
+
+#[test]
+fn protected_delete_is_blocked_but_shown() {
+    let d = desired();
+    let mut lr = l_room("AAAAAAAAAAAA", "vip");
+    lr.tags.insert(TAG_PROTECT.into(), "true".into());
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![lr],
+            ..Default::default()
+        },
+    );
+    let c = only(&p);
+    assert_eq!(c.action, Action::Delete);
+    let b = c.blocked.as_ref().unwrap();
+    assert!(b.reason.contains("protected"));
+    assert!(b.unblock.contains("protect: false"));
+    assert_eq!(p.blocked().count(), 1);
+}
+
+#[test]
+fn delete_of_configuration_used_by_a_foreign_room_is_blocked() {
+    let d = desired();
+    let lc = l_lc("LCAAAAAAAAAA", "archive");
+    let mut foreign = l_room("FFFFFFFFFFFF", "x");
+    foreign.tags = tags(&[(TAG_STACK, "other"), (TAG_KEY, "x")]);
+    foreign.logging_configuration_arns = vec![lc.arn.clone()];
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![foreign.clone()],
+            logging_configurations: vec![lc],
+        },
+    );
+    let c = only(&p);
+    assert!(c.blocked.as_ref().unwrap().reason.contains(&foreign.arn));
+}
+
+#[test]
+fn unowned_and_foreign_resources_are_never_planned() {
+    let d = desired();
+    let mut unowned = l_room("UUUUUUUUUUUU", "x");
+    unowned.tags = tags(&[("team", "video")]);
+    let mut foreign = l_room("FFFFFFFFFFFF", "y");
+    foreign.tags = tags(&[(TAG_STACK, "other-stack"), (TAG_KEY, "y")]);
+    let mut half = l_room("HHHHHHHHHHHH", "z");
+    half.tags = tags(&[(TAG_STACK, STACK)]); // no key: not a claim
+    let mut lc = l_lc("LCAAAAAAAAAA", "a");
+    lc.tags = Tags::new();
+    let p = run(
+        &d,
+        &LiveState {
+            rooms: vec![unowned, foreign, half],
+            logging_configurations: vec![lc],
+        },
+    );
+    assert!(p.resource_changes.is_empty());
+}
+
+#[test]
+fn duplicate_claims_stop_the_plan_naming_both_arns() {
+    let mut d = desired();
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let live = LiveState {
+        rooms: vec![
+            l_room("AAAAAAAAAAAA", "lobby"),
+            l_room("BBBBBBBBBBBB", "lobby"),
+        ],
+        ..Default::default()
+    };
+    let err = plan(&d, &live, "us-west-2").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&room_arn("AAAAAAAAAAAA")) && msg.contains(&room_arn("BBBBBBBBBBBB")),
+        "{msg}"
+    );
+    assert!(msg.contains("rooms.lobby"));
+}
+
+#[test]
+fn logging_configuration_fields_and_tags() {
+    let mut d = desired();
+    let mut want = d_lc("archive-2");
+    want.destination = Destination::Firehose {
+        delivery_stream_name: "stream".into(),
+    };
+    want.tags = tags(&[("cost", "42")]);
+    d.logging_configurations.insert("archive".into(), want);
+    let p = run(
+        &d,
+        &LiveState {
+            logging_configurations: vec![l_lc("LCAAAAAAAAAA", "archive")],
+            ..Default::default()
+        },
+    );
+    let c = only(&p);
+    assert_eq!(fields(c), ["name", "destination", "tags.cost"]);
+    assert_eq!(
+        c.changes[1].before,
+        json!({"s3": {"bucketName": "chat-logs"}})
+    );
+    assert_eq!(
+        c.changes[1].after,
+        json!({"firehose": {"deliveryStreamName": "stream"}})
+    );
+    let Write::UpdateLoggingConfiguration { name, destination } = &c.write else {
+        panic!()
+    };
+    assert_eq!(name.as_deref(), Some("archive-2"));
+    assert!(destination.is_some());
+}
+
+#[test]
+fn plan_is_deterministic_and_round_trips_as_json() {
+    let mut d = desired();
+    for k in ["zeta", "alpha", "mid"] {
+        d.rooms.insert(k.into(), d_room(k));
+        d.logging_configurations.insert(k.into(), d_lc(k));
+    }
+    let a = run(&d, &LiveState::default());
+    let b = run(&d, &LiveState::default());
+    assert_eq!(a, b);
+    let addrs: Vec<&str> = a
+        .resource_changes
+        .iter()
+        .map(|c| c.address.as_str())
+        .collect();
+    assert_eq!(
+        addrs,
+        [
+            "loggingConfigurations.alpha",
+            "loggingConfigurations.mid",
+            "loggingConfigurations.zeta",
+            "rooms.alpha",
+            "rooms.mid",
+            "rooms.zeta"
+        ]
+    );
+    let text = serde_json::to_string(&a).unwrap();
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, a);
+}
+
+#[test]
+fn empty_manifest_deletes_every_owned_resource() {
+    let live = LiveState {
+        rooms: vec![l_room("AAAAAAAAAAAA", "a"), l_room("BBBBBBBBBBBB", "b")],
+        logging_configurations: vec![l_lc("LCAAAAAAAAAA", "c")],
+    };
+    let p = run(&desired(), &live);
+    assert_eq!(
+        p.summary(),
+        Summary {
+            add: 0,
+            change: 0,
+            destroy: 3
+        }
+    );
+}
+
+#[test]
+fn room_in_manifest_without_details_is_an_internal_error() {
+    let mut d = desired();
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let mut lr = l_room("AAAAAAAAAAAA", "lobby");
+    lr.maximum_message_length = None;
+    assert!(matches!(
+        plan(
+            &d,
+            &LiveState {
+                rooms: vec![lr],
+                ..Default::default()
+            },
+            "us-west-2"
+        ),
+        Err(PlanError::RoomNotRead { .. })
+    ));
+}
