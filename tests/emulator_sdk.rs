@@ -3270,9 +3270,6 @@ fn forced_logging_configuration_state_is_visible_through_get_and_list() {
 }
 
 #[test]
-#[ignore = "emulator bug: Update/DeleteLoggingConfiguration check only the timed transition \
-            (LoggingConfiguration::is_transitioning), not a CREATING/UPDATING state forced \
-            through set_logging_configuration_state, so they answer 200/204 instead of 409"]
 fn forced_transitional_state_blocks_update_and_delete() {
     let emu = common::default_emulator();
     let client = common::sdk(&emu.endpoint());

@@ -74,8 +74,10 @@ impl LoggingConfiguration {
         }
     }
 
+    /// CREATING / UPDATING (timed, or forced through the control API): no
+    /// update or delete may start.
     pub fn is_transitioning(&self, now: i64) -> bool {
-        matches!(&self.transition, Some(t) if now < t.until)
+        matches!(self.state_at(now), "CREATING" | "UPDATING")
     }
 }
 

@@ -1,0 +1,283 @@
+//! The only code that reads through aws-sdk-ivschat. It converts SDK types into
+//! model types at the boundary.
+//!
+//! Discovery is ListLoggingConfigurations and ListRooms over all pages (their
+//! summaries carry tags and every logging-configuration field), then GetRoom
+//! only for the rooms the caller needs in full (the two maxima are not in the
+//! summaries). The two list chains run concurrently, and GetRoom calls start
+//! as soon as the page naming their room arrives, so the three operations'
+//! rate quotas are used in parallel. Every call is paced by `Api::pace`.
+
+use crate::aws::{Api, ApiError};
+use crate::model::{
+    Destination, FallbackResult, LiveLoggingConfiguration, LiveRoom, LiveState,
+    LoggingConfigurationState, MessageReviewHandler, Tags,
+};
+use aws_sdk_ivschat::primitives::DateTime;
+use aws_sdk_ivschat::types::{DestinationConfiguration, LoggingConfigurationSummary, RoomSummary};
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+/// The API's largest page.
+const PAGE_SIZE: i32 = 50;
+
+/// Reads every logging configuration and room of the account and region, and
+/// the full details of each room for which `needs_details` is true.
+pub async fn discover<F>(api: &Api, needs_details: F) -> Result<LiveState, ApiError>
+where
+    F: Fn(&LiveRoom) -> bool,
+{
+    let (logging_configurations, rooms) = tokio::try_join!(
+        list_logging_configurations(api),
+        list_rooms_with_details(api, &needs_details)
+    )?;
+    Ok(LiveState {
+        logging_configurations,
+        rooms,
+    })
+}
+
+/// All logging configurations, every page.
+pub async fn list_logging_configurations(
+    api: &Api,
+) -> Result<Vec<LiveLoggingConfiguration>, ApiError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        api.pace(
+            "ListLoggingConfigurations",
+            token.as_deref().map(|_| "(next page)").unwrap_or(""),
+        )
+        .await;
+        let page = api
+            .client
+            .list_logging_configurations()
+            .max_results(PAGE_SIZE)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| ApiError::from_sdk("ListLoggingConfigurations", e))?;
+        for s in page.logging_configurations() {
+            out.push(lc_from_summary(s)?);
+        }
+        match page.next_token().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// All rooms (summaries only), every page.
+pub async fn list_rooms(api: &Api) -> Result<Vec<LiveRoom>, ApiError> {
+    list_rooms_with_details(api, &|_| false).await
+}
+
+async fn list_rooms_with_details(
+    api: &Api,
+    needs_details: &dyn Fn(&LiveRoom) -> bool,
+) -> Result<Vec<LiveRoom>, ApiError> {
+    let mut rooms: Vec<LiveRoom> = Vec::new();
+    let mut gets = tokio::task::JoinSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        api.pace(
+            "ListRooms",
+            token.as_deref().map(|_| "(next page)").unwrap_or(""),
+        )
+        .await;
+        let page = api
+            .client
+            .list_rooms()
+            .max_results(PAGE_SIZE)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| ApiError::from_sdk("ListRooms", e))?;
+        for s in page.rooms() {
+            let room = room_from_summary(s)?;
+            if needs_details(&room) {
+                let api = api.clone();
+                let arn = room.arn.clone();
+                gets.spawn(async move { (arn.clone(), get_room(&api, &arn).await) });
+            }
+            rooms.push(room);
+        }
+        match page.next_token().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    let mut details: HashMap<String, Option<LiveRoom>> = HashMap::new();
+    while let Some(joined) = gets.join_next().await {
+        let (arn, result) = joined.map_err(|e| ApiError {
+            operation: "GetRoom".into(),
+            code: None,
+            status: None,
+            message: format!("task failed: {e}"),
+        })?;
+        details.insert(arn, result?);
+    }
+    // A room deleted between the list and its GetRoom is gone: drop it.
+    Ok(rooms
+        .into_iter()
+        .filter_map(|r| match details.remove(&r.arn) {
+            Some(detailed) => detailed,
+            None => Some(r),
+        })
+        .collect())
+}
+
+/// GetRoom; `None` when the room does not exist.
+pub async fn get_room(api: &Api, arn: &str) -> Result<Option<LiveRoom>, ApiError> {
+    api.pace("GetRoom", arn).await;
+    match api.client.get_room().identifier(arn).send().await {
+        Ok(out) => Ok(Some(LiveRoom {
+            arn: required(out.arn(), "GetRoom", "arn")?,
+            id: required(out.id(), "GetRoom", "id")?,
+            name: out.name().unwrap_or("").to_string(),
+            maximum_message_length: out.maximum_message_length(),
+            maximum_message_rate_per_second: out.maximum_message_rate_per_second(),
+            message_review_handler: handler(out.message_review_handler()),
+            logging_configuration_arns: out.logging_configuration_identifiers().to_vec(),
+            tags: tags(out.tags()),
+            create_time: time(out.create_time()),
+            update_time: time(out.update_time()),
+        })),
+        Err(e) => {
+            let e = ApiError::from_sdk("GetRoom", e);
+            if e.is_not_found() {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// GetLoggingConfiguration; `None` when it does not exist.
+pub async fn get_logging_configuration(
+    api: &Api,
+    arn: &str,
+) -> Result<Option<LiveLoggingConfiguration>, ApiError> {
+    api.pace("GetLoggingConfiguration", arn).await;
+    match api
+        .client
+        .get_logging_configuration()
+        .identifier(arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(LiveLoggingConfiguration {
+            arn: required(out.arn(), "GetLoggingConfiguration", "arn")?,
+            id: required(out.id(), "GetLoggingConfiguration", "id")?,
+            name: out.name().unwrap_or("").to_string(),
+            destination: destination(out.destination_configuration(), "GetLoggingConfiguration")?,
+            state: LoggingConfigurationState::parse(out.state().map(|s| s.as_str()).unwrap_or("")),
+            tags: tags(out.tags()),
+            create_time: time(out.create_time()),
+            update_time: time(out.update_time()),
+        })),
+        Err(e) => {
+            let e = ApiError::from_sdk("GetLoggingConfiguration", e);
+            if e.is_not_found() {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+fn required(v: Option<&str>, operation: &str, field: &str) -> Result<String, ApiError> {
+    v.map(String::from).ok_or_else(|| ApiError {
+        operation: operation.into(),
+        code: None,
+        status: None,
+        message: format!("the response has no `{field}`"),
+    })
+}
+
+fn room_from_summary(s: &RoomSummary) -> Result<LiveRoom, ApiError> {
+    Ok(LiveRoom {
+        arn: required(s.arn(), "ListRooms", "arn")?,
+        id: required(s.id(), "ListRooms", "id")?,
+        name: s.name().unwrap_or("").to_string(),
+        maximum_message_length: None,
+        maximum_message_rate_per_second: None,
+        message_review_handler: handler(s.message_review_handler()),
+        logging_configuration_arns: s.logging_configuration_identifiers().to_vec(),
+        tags: tags(s.tags()),
+        create_time: time(s.create_time()),
+        update_time: time(s.update_time()),
+    })
+}
+
+fn lc_from_summary(s: &LoggingConfigurationSummary) -> Result<LiveLoggingConfiguration, ApiError> {
+    Ok(LiveLoggingConfiguration {
+        arn: required(s.arn(), "ListLoggingConfigurations", "arn")?,
+        id: required(s.id(), "ListLoggingConfigurations", "id")?,
+        name: s.name().unwrap_or("").to_string(),
+        destination: destination(s.destination_configuration(), "ListLoggingConfigurations")?,
+        state: LoggingConfigurationState::parse(s.state().map(|st| st.as_str()).unwrap_or("")),
+        tags: tags(s.tags()),
+        create_time: time(s.create_time()),
+        update_time: time(s.update_time()),
+    })
+}
+
+/// An absent handler, or one with an empty uri, is no handler.
+fn handler(
+    h: Option<&aws_sdk_ivschat::types::MessageReviewHandler>,
+) -> Option<MessageReviewHandler> {
+    let h = h?;
+    let uri = h.uri().unwrap_or("");
+    if uri.is_empty() {
+        return None;
+    }
+    Some(MessageReviewHandler {
+        uri: uri.to_string(),
+        fallback_result: h
+            .fallback_result()
+            .and_then(|f| FallbackResult::parse(f.as_str()))
+            .unwrap_or_default(),
+    })
+}
+
+fn destination(
+    d: Option<&DestinationConfiguration>,
+    operation: &str,
+) -> Result<Destination, ApiError> {
+    let unknown = |what: &str| {
+        ApiError {
+        operation: operation.into(),
+        code: None,
+        status: None,
+        message: format!("a logging configuration has {what}; this version of ivsctl knows s3, cloudWatchLogs and firehose"),
+    }
+    };
+    match d {
+        Some(DestinationConfiguration::S3(s)) => Ok(Destination::S3 {
+            bucket_name: s.bucket_name().to_string(),
+        }),
+        Some(DestinationConfiguration::CloudWatchLogs(c)) => Ok(Destination::CloudWatchLogs {
+            log_group_name: c.log_group_name().to_string(),
+        }),
+        Some(DestinationConfiguration::Firehose(f)) => Ok(Destination::Firehose {
+            delivery_stream_name: f.delivery_stream_name().to_string(),
+        }),
+        Some(_) => Err(unknown("an unknown destination type")),
+        None => Err(unknown("no destination")),
+    }
+}
+
+fn tags(t: Option<&HashMap<String, String>>) -> Tags {
+    t.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// ISO-8601 with milliseconds, as the API sends it.
+fn time(t: Option<&DateTime>) -> String {
+    t.and_then(|d| SystemTime::try_from(*d).ok())
+        .map(|s| humantime::format_rfc3339_millis(s).to_string())
+        .unwrap_or_default()
+}
