@@ -4,12 +4,15 @@
 //! Data flows one way: manifest -> desired model; API -> live model;
 //! (desired, live) -> plan; plan -> render; plan -> apply -> report.
 
+pub mod aws;
 pub mod cli;
 pub mod emulator;
 pub mod error;
+pub mod live;
 pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod trace;
 
 pub use error::{Error, ExitStatus};
 

@@ -1,0 +1,101 @@
+//! Raw manifest types (already validated) -> the desired model: defaults
+//! applied, files merged into one stack, references classified.
+
+use crate::model::{
+    DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
+    LoggingConfigurationRef, MessageReviewHandler, DEFAULT_MAXIMUM_MESSAGE_LENGTH,
+    DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND,
+};
+
+use super::raw::{
+    RawDestination, RawFallbackResult, RawLoggingConfiguration, RawManifest, RawRoom,
+};
+
+/// Merges validated files into one stack. Validation has ruled out every
+/// conflict (different stacks or regions, a key or stack tag given twice), so
+/// merging is a plain union here.
+pub fn merge(files: Vec<RawManifest>) -> DesiredStack {
+    let mut desired = DesiredStack::default();
+    for file in files {
+        if desired.stack.is_empty() {
+            desired.stack = file.stack;
+        }
+        if desired.region.is_none() {
+            desired.region = file.region;
+        }
+        desired.tags.extend(file.tags.unwrap_or_default());
+        for (key, raw) in file.logging_configurations.unwrap_or_default() {
+            let lc = logging_configuration(&key, raw);
+            desired.logging_configurations.insert(key, lc);
+        }
+        for (key, raw) in file.rooms.unwrap_or_default() {
+            let room = room(&key, raw);
+            desired.rooms.insert(key, room);
+        }
+    }
+    desired
+}
+
+fn logging_configuration(key: &str, raw: RawLoggingConfiguration) -> DesiredLoggingConfiguration {
+    DesiredLoggingConfiguration {
+        name: raw.name.unwrap_or_else(|| key.to_string()),
+        destination: destination(raw.destination),
+        tags: raw.tags.unwrap_or_default(),
+        protect: raw.protect.unwrap_or(false),
+    }
+}
+
+fn destination(raw: RawDestination) -> Destination {
+    // Validation guarantees exactly one kind; the order here is a formality.
+    match (raw.s3, raw.cloud_watch_logs, raw.firehose) {
+        (Some(s3), _, _) => Destination::S3 {
+            bucket_name: s3.bucket_name,
+        },
+        (None, Some(cw), _) => Destination::CloudWatchLogs {
+            log_group_name: cw.log_group_name,
+        },
+        (None, None, Some(fh)) => Destination::Firehose {
+            delivery_stream_name: fh.delivery_stream_name,
+        },
+        (None, None, None) => Destination::S3 {
+            bucket_name: String::new(),
+        },
+    }
+}
+
+fn room(key: &str, raw: RawRoom) -> DesiredRoom {
+    DesiredRoom {
+        name: raw.name.unwrap_or_else(|| key.to_string()),
+        maximum_message_length: to_i32(raw.maximum_message_length, DEFAULT_MAXIMUM_MESSAGE_LENGTH),
+        maximum_message_rate_per_second: to_i32(
+            raw.maximum_message_rate_per_second,
+            DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND,
+        ),
+        message_review_handler: raw.message_review_handler.map(|h| MessageReviewHandler {
+            uri: h.uri,
+            fallback_result: match h.fallback_result {
+                Some(RawFallbackResult::Deny) => FallbackResult::Deny,
+                Some(RawFallbackResult::Allow) | None => FallbackResult::Allow,
+            },
+        }),
+        logging_configurations: raw
+            .logging_configurations
+            .unwrap_or_default()
+            .into_iter()
+            .map(|entry| {
+                if entry.starts_with("arn:") {
+                    LoggingConfigurationRef::Arn(entry)
+                } else {
+                    LoggingConfigurationRef::Key(entry)
+                }
+            })
+            .collect(),
+        tags: raw.tags.unwrap_or_default(),
+        protect: raw.protect.unwrap_or(false),
+    }
+}
+
+/// Validation has checked the ranges (1..=500, 1..=100), so the value fits.
+fn to_i32(value: Option<i64>, default: i32) -> i32 {
+    value.and_then(|v| i32::try_from(v).ok()).unwrap_or(default)
+}
