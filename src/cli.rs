@@ -2,8 +2,11 @@
 //! This and `main.rs` are the only places that print a final error or choose
 //! the process exit code.
 
+use crate::aws::AwsSettings;
+use crate::commands::{self, Globals};
 use crate::emulator::{self, EmulatorConfig, Quotas};
 use crate::error::{Error, ExitStatus, ERROR_EXIT_CODE};
+use crate::render::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::IntoDiagnostic;
 use std::io::IsTerminal;
@@ -47,15 +50,81 @@ pub struct GlobalArgs {
     /// Never colour the output (NO_COLOR is honoured as well).
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// More detail on stderr (-v: API calls; -vv: more).
+    /// More detail on stderr (-v: every API call).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Run against an emulator inside this process instead of AWS; its state
+    /// persists in .ivsctl/local-state.json (or --local-state). No AWS account needed.
+    #[arg(long, global = true)]
+    pub local: bool,
+    /// The state file for --local (implies --local).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub local_state: Option<PathBuf>,
+}
+
+/// `-f FILE`, repeatable; a directory stands for its `*.yaml` / `*.yml` files.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// Manifest file, or a directory of *.yaml files (repeatable; together they form one stack).
+    #[arg(short = 'f', long = "file", value_name = "FILE", required = true, action = clap::ArgAction::Append)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Terraform-like text.
+    Human,
+    /// One JSON document (see docs/plan-format.md).
+    Json,
+    /// A summary table and details for a pull-request comment.
+    Markdown,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Format {
+        match f {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Markdown => Format::Markdown,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check a manifest offline: every API constraint and manifest rule; no network.
+    Validate(ManifestArgs),
+    /// Read the live resources and show what apply would change; writes nothing.
+    Plan(PlanCmd),
+    /// Print the live resources of a stack as a manifest (planning it shows no changes).
+    Export(ExportCmd),
     /// Run the local IVS Chat API emulator (no AWS account needed).
     Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanCmd {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Also save the plan to FILE, for `ivsctl apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCmd {
+    /// The stack to export (default: the only stack in the region).
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
+    /// Write one STACK.yaml per stack into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,11 +239,20 @@ pub fn run() -> ExitCode {
     }));
     match dispatch(cli) {
         Ok(status) => status.into(),
+        // A closed stdout (`ivsctl plan | head`) is not an error worth a report.
+        Err(report) if is_broken_pipe(&report) => ExitCode::from(ERROR_EXIT_CODE),
         Err(report) => {
             eprintln!("{report:?}");
             ExitCode::from(ERROR_EXIT_CODE)
         }
     }
+}
+
+fn is_broken_pipe(report: &Error) -> bool {
+    report.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -186,6 +264,24 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 
 fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
     let global = cli.global;
+    let globals = Globals {
+        aws: AwsSettings {
+            region: global.region.clone(),
+            profile: global.profile.clone(),
+            endpoint_url: global.endpoint_url.clone(),
+            dummy_credentials: false,
+            verbose: global.verbose,
+        },
+        local_state: match (&global.local_state, global.local) {
+            (Some(path), _) => Some(path.clone()),
+            (None, true) => Some(PathBuf::from(commands::DEFAULT_LOCAL_STATE)),
+            (None, false) => None,
+        },
+        color: use_color(global.no_color, std::io::stdout().is_terminal()),
+        verbose: global.verbose,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     match cli.command {
         Command::Emulator(args) => {
             let config = args.into_config(global.region);
@@ -193,6 +289,23 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                 .block_on(emulator::run(config))
                 .map_err(|e| miette::miette!("emulator: {e}"))?;
             Ok(ExitStatus::Success)
+        }
+        Command::Validate(args) => commands::validate::run(&args.files, &mut out),
+        Command::Plan(cmd) => {
+            let args = commands::plan::PlanArgs {
+                files: cmd.manifest.files,
+                format: cmd.format.into(),
+                out: cmd.out,
+                detailed_exitcode: cmd.detailed_exitcode,
+            };
+            runtime()?.block_on(commands::plan::run(&globals, &args, &mut out))
+        }
+        Command::Export(cmd) => {
+            let args = commands::export::ExportArgs {
+                stack: cmd.stack,
+                output_dir: cmd.output_dir,
+            };
+            runtime()?.block_on(commands::export::run(&globals, &args, &mut out))
         }
     }
 }
@@ -228,7 +341,9 @@ mod tests {
             "100",
         ])
         .unwrap();
-        let Command::Emulator(args) = cli.command;
+        let Command::Emulator(args) = cli.command else {
+            panic!("parsed as emulator")
+        };
         let c = args.into_config(cli.global.region);
         assert_eq!(c.region, "eu-west-1");
         assert_eq!(c.quotas, Quotas::Aws);

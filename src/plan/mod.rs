@@ -8,6 +8,7 @@
 
 mod diff;
 mod drift;
+pub mod saved;
 #[cfg(test)]
 mod tests;
 
