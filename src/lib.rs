@@ -6,12 +6,14 @@
 
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod emulator;
 pub mod error;
 pub mod live;
 pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod trace;
 
 pub use error::{Error, ExitStatus};

@@ -1,0 +1,104 @@
+//! `--format json`: one pretty-printed JSON document (product.md, "Plan").
+//!
+//! Built from borrowed views of the plan rather than the `Plan` itself, for
+//! two reasons: the members of this public format are exactly the documented
+//! ones (the saved plan's `write`, `tags` and `observed` are internals that
+//! may change without a format version bump), and struct field order fixes
+//! the key order of the output. Every nested object is a view too, so a change
+//! to the saved-plan types cannot silently change this format.
+
+use crate::plan::{Blocked, FieldChange, Plan, Summary, FORMAT_VERSION};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    format_version: &'static str,
+    stack: &'a str,
+    region: &'a str,
+    summary: JsonSummary,
+    resource_changes: Vec<JsonChange<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    add: usize,
+    change: usize,
+    destroy: usize,
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    address: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    key: &'a str,
+    action: &'static str,
+    arn: Option<&'a str>,
+    changes: Vec<JsonField<'a>>,
+    drift: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocked: Option<JsonBlocked<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonField<'a> {
+    field: &'a str,
+    before: &'a Value,
+    after: &'a Value,
+}
+
+#[derive(Serialize)]
+struct JsonBlocked<'a> {
+    reason: &'a str,
+    unblock: &'a str,
+}
+
+pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonPlan {
+        format_version: FORMAT_VERSION,
+        stack: &plan.stack,
+        region: &plan.region,
+        summary: summary(plan.summary()),
+        resource_changes: plan
+            .resource_changes
+            .iter()
+            .map(|c| JsonChange {
+                address: &c.address,
+                resource_type: &c.resource_type,
+                key: &c.key,
+                action: c.action.as_str(),
+                arn: c.arn.as_deref(),
+                changes: c.changes.iter().map(field).collect(),
+                drift: c.drift,
+                blocked: c.blocked.as_ref().map(blocked),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn field(f: &FieldChange) -> JsonField<'_> {
+    JsonField {
+        field: &f.field,
+        before: &f.before,
+        after: &f.after,
+    }
+}
+
+fn blocked(b: &Blocked) -> JsonBlocked<'_> {
+    JsonBlocked {
+        reason: &b.reason,
+        unblock: &b.unblock,
+    }
+}
+
+fn summary(s: Summary) -> JsonSummary {
+    JsonSummary {
+        add: s.add,
+        change: s.change,
+        destroy: s.destroy,
+    }
+}

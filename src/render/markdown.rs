@@ -1,0 +1,141 @@
+//! `--format markdown`: a plan for a pull-request comment or a CI job
+//! summary (GitHub-flavoured markdown).
+//!
+//! A heading, the Plan line, a table with one row per changed resource, then
+//! a collapsed `<details>` block with one ```diff block per resource holding
+//! the human format's lines with the sign moved to the first column, which
+//! is where diff highlighting looks for `+` and `-`. Never coloured.
+
+use super::lines::{blocks, Block};
+use super::summary_text;
+use super::value::bare;
+use crate::plan::{Action, Plan, ResourceChange};
+use std::io::{self, Write};
+
+pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "### ivsctl plan — stack {} ({})",
+        code(&bare(&plan.stack)),
+        bare(&plan.region)
+    )?;
+    writeln!(out)?;
+    let summary = format!("**Plan:** {}", summary_text(plan.summary()));
+    if !plan.has_changes() {
+        writeln!(out, "No changes.")?;
+        writeln!(out)?;
+        return writeln!(out, "{summary}");
+    }
+    writeln!(out, "{summary}")?;
+    writeln!(out)?;
+    let blocked = plan.blocked().count();
+    if blocked > 0 {
+        writeln!(
+            out,
+            "> ⛔ **apply will refuse this plan:** {blocked} delete(s) blocked (see Details)."
+        )?;
+        writeln!(out)?;
+    }
+
+    writeln!(out, "| | Resource | Action | Changed fields |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for c in plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+    {
+        writeln!(out, "{}", row(c))?;
+    }
+    writeln!(out)?;
+
+    writeln!(out, "<details><summary>Details</summary>")?;
+    for b in blocks(plan) {
+        writeln!(out)?;
+        diff_block(&b, out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "</details>")
+}
+
+fn row(c: &ResourceChange) -> String {
+    let (symbol, mut action) = match c.action {
+        Action::Create => ("➕", "create".to_string()),
+        Action::Update => ("🔄", "update".to_string()),
+        Action::Delete | Action::NoOp => ("➖", "delete".to_string()),
+    };
+    if c.action == Action::Update && c.drift {
+        action.push_str(" ⚠️ drift");
+    }
+    if c.blocked.is_some() {
+        action.push_str(" ⛔ blocked");
+    }
+    // A create or delete concerns every field: the action says it all, and
+    // the details show the values.
+    let fields = match c.action {
+        Action::Update => c
+            .changes
+            .iter()
+            .map(|f| code(&bare(&f.field)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "—".to_string(),
+    };
+    format!(
+        "| {symbol} | {} | {} | {} |",
+        cell(&code(&bare(&c.address))),
+        cell(&action),
+        cell(&fields)
+    )
+}
+
+/// One resource's lines in a ```diff block.
+fn diff_block(b: &Block, out: &mut dyn Write) -> io::Result<()> {
+    let mut lines: Vec<String> = b.comments.iter().map(|c| format!("# {c}")).collect();
+    let arn = b
+        .arn
+        .as_ref()
+        .map(|a| format!(" ({a})"))
+        .unwrap_or_default();
+    lines.push(format!("{} {}{arn}", b.sign.symbol(), b.address));
+    for f in &b.fields {
+        let drift = if f.drift { "  # drift" } else { "" };
+        lines.push(format!(
+            "{}     {} = {}{drift}",
+            f.sign.symbol(),
+            f.label,
+            f.value
+        ));
+    }
+    let fence = fence_for(&lines);
+    writeln!(out, "{fence}diff")?;
+    for l in &lines {
+        writeln!(out, "{l}")?;
+    }
+    writeln!(out, "{fence}")
+}
+
+/// A code fence longer than any run of backticks inside the block.
+fn fence_for(lines: &[String]) -> String {
+    let longest = lines
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+/// Inline code that survives backticks in its text.
+fn code(s: &str) -> String {
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+/// A table cell: `|` escaped (GFM honours `\|` even inside code spans), and
+/// no line breaks.
+pub(super) fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}

@@ -1,0 +1,107 @@
+//! Plan -> text: `human` for a terminal, `json` for programs, `markdown` for
+//! a pull-request comment or a CI job summary (docs/plan-format.md describes
+//! all three for users).
+//!
+//! Invariants:
+//! - Every renderer writes into the `dyn Write` it is given and nowhere else:
+//!   no printing, no clock, no environment. The same plan gives the same bytes.
+//! - The human output always ends with exactly one line
+//!   `Plan: X to add, Y to change, Z to destroy.` (product.md's contract).
+//! - The JSON document has exactly the keys docs/plan-format.md lists; the
+//!   saved-plan internals (`write`, `tags`, `observed`) never appear in it.
+//! - Text that comes from the account (tag values, names, ARNs) cannot inject
+//!   terminal escapes: control characters are always shown escaped, and ANSI
+//!   colour appears only when `RenderOptions::color` is true.
+//!
+//! The human and markdown formats share one model of a resource's lines
+//! (`lines`) and one way of showing values (`value`), so the diff in a pull
+//! request reads exactly like the plan in a terminal.
+
+mod human;
+mod json;
+mod lines;
+mod markdown;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+use crate::plan::{Plan, Summary};
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+/// The output formats of `plan` / `apply` (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 3] = [Format::Human, Format::Json, Format::Markdown];
+
+    /// The `--format` value: `human`, `json` or `markdown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown `--format` value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{0}`: expected human, json or markdown")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
+/// How to render. The caller decides colour (terminal, `--no-color`,
+/// `NO_COLOR`); renderers never look at the environment themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// ANSI colour in the human format. JSON and markdown never colour.
+    pub color: bool,
+}
+
+/// Writes `plan` in `format` into `out`.
+pub fn render_plan(
+    plan: &Plan,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::render(plan, opts, out),
+        Format::Json => json::render(plan, out),
+        Format::Markdown => markdown::render(plan, out),
+    }
+}
+
+/// `1 to add, 1 to change, 2 to destroy.` (after `Plan: ` or `**Plan:** `).
+fn summary_text(s: Summary) -> String {
+    format!(
+        "{} to add, {} to change, {} to destroy.",
+        s.add, s.change, s.destroy
+    )
+}
