@@ -194,18 +194,9 @@ fn load_sources(files: Vec<SourceFile>, mut issues: Vec<Issue>) -> Result<Manife
 
     let mut raws = Vec::with_capacity(files.len());
     for file in &files {
-        match serde_yaml::from_str::<RawManifest>(&file.text) {
+        match typed(file) {
             Ok(raw) => raws.push(raw),
-            Err(err) => {
-                // Validation accepts only what serde reads; reaching this
-                // means the two disagree, which is a bug, but still a clean
-                // error rather than a panic.
-                let at = err.location().map_or(0, |l| l.index());
-                issues.push(
-                    Issue::new(file, at..at, "here", format!("cannot read the manifest: {err}"))
-                        .help("this file passed validation but not typed reading: please report this as an ivsctl bug"),
-                );
-            }
+            Err(issue) => issues.push(*issue),
         }
     }
     if !issues.is_empty() {
@@ -214,5 +205,42 @@ fn load_sources(files: Vec<SourceFile>, mut issues: Vec<Issue>) -> Result<Manife
     Ok(Manifest {
         desired: convert::merge(raws),
         files: files.iter().map(|f| f.name.clone()).collect(),
+    })
+}
+
+/// The typed read of a validated file, with serde_yaml.
+///
+/// Two failures remain possible, each a clean error rather than a panic: the
+/// two YAML parsers can disagree on a syntax corner (saphyr accepts a tab
+/// before a comment at the start of a line, libyaml does not), which is the
+/// user's to simplify; and the validation pass can accept what the typed pass
+/// rejects, which is an ivsctl bug.
+fn typed(file: &SourceFile) -> Result<RawManifest, Box<Issue>> {
+    // serde_yaml would read a byte order mark as part of the first key.
+    let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    let skipped = file.text.len() - text.len();
+    let at = |err: &serde_yaml::Error| {
+        let at = skipped + err.location().map_or(0, |l| l.index());
+        at..at
+    };
+    if let Err(err) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+        return Err(Box::new(
+            Issue::new(
+                file,
+                at(&err),
+                "invalid YAML here",
+                format!("invalid YAML: {err}"),
+            )
+            .help(
+                "YAML readers disagree on this construct; write it plainly: spaces for \
+                 indentation, and each flow collection (`[...]`, `{...}`) on one line",
+            ),
+        ));
+    }
+    serde_yaml::from_str::<RawManifest>(text).map_err(|err| {
+        Box::new(
+            Issue::new(file, at(&err), "here", format!("cannot read the manifest: {err}"))
+                .help("this file passed validation but not typed reading: please report this as an ivsctl bug"),
+        )
     })
 }

@@ -39,10 +39,13 @@ impl Field<'_> {
     }
 }
 
+/// A plain, untagged null. A tagged empty value (`!!int` with nothing after
+/// it) is not null to serde_yaml, so it is not absent here either: the
+/// typed reads then report its tag.
 pub fn is_null(node: &Node) -> bool {
     match &node.kind {
         NodeKind::Scalar { value, plain } => {
-            resolve(value, *plain, node.tag.as_deref()) == Kind::Null
+            node.tag.is_none() && resolve(value, *plain, None) == Kind::Null
         }
         _ => false,
     }

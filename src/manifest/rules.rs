@@ -283,6 +283,31 @@ mod tests {
         assert_eq!(TAG_KEY.check(""), Err(Violation::Empty));
     }
 
+    /// The JSON Schema uses the `*_PATTERN` constants, validation the
+    /// character predicates: they must accept the same strings.
+    #[test]
+    fn character_rules_agree_with_the_schema_patterns() {
+        let pairs: [(&StrRule, &str); 6] = [
+            (&STACK, STACK_PATTERN),
+            (&LOGICAL_KEY, LOGICAL_KEY_PATTERN),
+            (&ROOM_NAME, NAME_PATTERN),
+            (&BUCKET_NAME, BUCKET_NAME_PATTERN),
+            (&LOG_GROUP_NAME, LOG_GROUP_NAME_PATTERN),
+            (&DELIVERY_STREAM_NAME, DELIVERY_STREAM_NAME_PATTERN),
+        ];
+        for (rule, pattern) in pairs {
+            let re = regex(pattern);
+            for c in (' '..='~').chain(['é', 'Z', '\n', '\t']) {
+                let value: String = std::iter::repeat_n(c, rule.min.max(3)).collect();
+                assert_eq!(
+                    rule.check(&value).is_ok(),
+                    re.is_match(&value),
+                    "{pattern} on {value:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn reserved_prefixes() {
         assert!(reserved_tag_key("aws:x").is_some());

@@ -22,6 +22,9 @@ pub type Span = Range<usize>;
 /// few hundred.
 const NODE_BUDGET: usize = 200_000;
 
+/// At most this many nested collections.
+const MAX_DEPTH: usize = 64;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: NodeKind,
@@ -211,19 +214,25 @@ impl Builder<'_> {
                 };
                 self.finish(node, anchor)?;
             }
-            Event::SequenceStart(anchor, tag) => self.stack.push(Frame::Sequence {
-                start: span.start,
-                anchor,
-                tag: tag.as_deref().map(tag_name),
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, tag) => self.stack.push(Frame::Mapping {
-                start: span.start,
-                anchor,
-                tag: tag.as_deref().map(tag_name),
-                entries: Vec::new(),
-                key: None,
-            }),
+            Event::SequenceStart(anchor, tag) => {
+                self.deeper(&span)?;
+                self.stack.push(Frame::Sequence {
+                    start: span.start,
+                    anchor,
+                    tag: tag.as_deref().map(tag_name),
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.deeper(&span)?;
+                self.stack.push(Frame::Mapping {
+                    start: span.start,
+                    anchor,
+                    tag: tag.as_deref().map(tag_name),
+                    entries: Vec::new(),
+                    key: None,
+                });
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
                     Some(Frame::Sequence {
@@ -317,6 +326,20 @@ impl Builder<'_> {
             }
         }
         span
+    }
+
+    /// Tree walks (clone, drop, checks) recurse: bound the depth so that no
+    /// input can overflow the stack. A manifest is 6 levels deep.
+    fn deeper(&self, span: &Span) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError {
+                message: format!("the document is nested too deeply: more than {MAX_DEPTH} levels"),
+                label: "too deep here",
+                span: span.clone(),
+                help: "a manifest is a few levels deep; look for runaway `[` or `{`".to_string(),
+            });
+        }
+        Ok(())
     }
 
     fn count(&mut self, n: usize, span: &Span) -> Result<(), ParseError> {
@@ -413,6 +436,17 @@ mod tests {
         let err = parse("a: &x [*x]\n").unwrap_err();
         assert!(err.message.contains("alias"), "{err:?}");
         assert_eq!(parse("# nothing\n").unwrap(), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("a: {}", "[".repeat(100_000));
+        assert!(parse(&text).is_err());
+        let text = format!("a: {}", "[".repeat(100));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nested too deeply"), "{err:?}");
+        let ok = format!("a: {}{}", "[".repeat(60), "]".repeat(60));
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

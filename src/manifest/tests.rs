@@ -956,51 +956,84 @@ impl Rng {
 /// pass reads (its "please report" safety net never fires).
 #[test]
 fn mutations_never_panic_and_validation_covers_typing() {
-    let base = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/manifests/valid/full.yaml"
-    ))
-    .expect("the full valid fixture");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/manifests/valid/");
+    let bases: Vec<String> = ["full.yaml", "product-example.yaml"]
+        .iter()
+        .map(|f| std::fs::read_to_string(format!("{dir}{f}")).expect("a valid fixture"))
+        .collect();
     let tokens = [
         "~", "\"", "'", "[", "]", "{", "}", ": ", "- ", "42", "042", "&a ", "*a", "!!str ", "!x ",
         "\t", "\n", "\n  ", "é", "#", "true", "-1", "0x10", ",", "<<: ", "---\n", "? ", "|\n  x\n",
-        "\u{feff}",
+        "\u{feff}", "\r\n", "null", "''", "\"\"", "arn:", "aws:", "ivsctl:",
     ];
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    for _ in 0..3000 {
-        let mut text: Vec<char> = base.chars().collect();
-        for _ in 0..=rng.below(3) {
-            let at = rng.below(text.len() + 1);
-            match rng.below(3) {
-                0 => {
-                    let end = (at + rng.below(12)).min(text.len());
-                    text.drain(at..end);
-                }
-                1 => {
-                    let token = tokens[rng.below(tokens.len())];
-                    text.splice(at..at, token.chars());
-                }
-                _ => {
-                    let end = (at + rng.below(20)).min(text.len());
-                    let copy: Vec<char> = text[at..end].to_vec();
-                    text.splice(at..at, copy);
+    let mut accepted = 0;
+    for base in &bases {
+        for _ in 0..3000 {
+            let text = mutate(&mut rng, base, &tokens);
+            let result = std::panic::catch_unwind(|| load_str("fuzz.yaml", &text));
+            let Ok(result) = result else {
+                panic!("panicked on:\n{text}")
+            };
+            match result {
+                Ok(_) => accepted += 1,
+                Err(err) => {
+                    for issue in err.errors() {
+                        let help = issue.help_text().unwrap_or("");
+                        assert!(
+                            !help.contains("please report"),
+                            "validation missed what serde rejects:\n{text}\n{}",
+                            super::render_plain(&err)
+                        );
+                    }
+                    let _ = super::render_plain(&err);
                 }
             }
-        }
-        let text: String = text.into_iter().collect();
-        let result = std::panic::catch_unwind(|| load_str("fuzz.yaml", &text));
-        let Ok(result) = result else {
-            panic!("panicked on:\n{text}")
-        };
-        if let Err(err) = result {
-            for issue in err.errors() {
-                assert!(
-                    !issue.help_text().unwrap_or("").contains("please report"),
-                    "validation missed what serde rejects:\n{text}\n{}",
-                    super::render_plain(&err)
-                );
-            }
-            let _ = super::render_plain(&err);
         }
     }
+    // Some mutations (in comments, duplicated values) keep the file valid:
+    // those exercise the typed pass.
+    assert!(accepted > 100, "only {accepted} mutants were valid");
+}
+
+fn mutate(rng: &mut Rng, base: &str, tokens: &[&str]) -> String {
+    let mut text: Vec<char> = base.chars().collect();
+    for _ in 0..=rng.below(3) {
+        let at = rng.below(text.len() + 1);
+        match rng.below(3) {
+            0 => {
+                let end = (at + rng.below(12)).min(text.len());
+                text.drain(at..end);
+            }
+            1 => {
+                let token = tokens[rng.below(tokens.len())];
+                let at = if rng.below(20) == 0 { 0 } else { at };
+                text.splice(at..at, token.chars());
+            }
+            _ => {
+                let end = (at + rng.below(20)).min(text.len());
+                let copy: Vec<char> = text[at..end].to_vec();
+                text.splice(at..at, copy);
+            }
+        }
+    }
+    text.into_iter().collect()
+}
+
+#[test]
+fn crlf_line_endings_and_a_byte_order_mark_are_fine() {
+    let text =
+        "\u{feff}version: 1\r\nstack: s\r\nrooms:\r\n  lobby: {maximumMessageLength: 600}\r\n";
+    let (m, _, line, col) = error(text);
+    assert!(m.contains("out of range: 600"), "{m}");
+    assert_eq!((line, col), (4, 33));
+    let ok = ok("\u{feff}version: 1\r\nstack: s\r\ntags:\r\n  team: \"video\"\r\n");
+    assert_eq!(ok.desired.tags["team"], "video");
+}
+
+#[test]
+fn non_ascii_text_keeps_positions_right() {
+    let (m, _, line, col) = error(&with("tags: {équipe: vidéo, 'clé': 4}\n"));
+    assert!(m.contains("tags[\"clé\"] must be a string"), "{m}");
+    assert_eq!((line, col), (3, 30));
 }
