@@ -20,9 +20,11 @@ mod diagnostics;
 mod export;
 mod raw;
 mod read;
+mod resources;
 mod rules;
 mod scalar;
 mod spanned;
+mod typed;
 mod validate;
 
 #[cfg(test)]
