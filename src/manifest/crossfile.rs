@@ -117,11 +117,30 @@ fn resource_keys(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
                 .child(resource.resource_type.section())
                 .child(&resource.key.value);
             match seen.get(&id) {
-                Some((first_file, first)) => issues.push(
-                    Issue::new(file, resource.key.span.clone(), "declared again here", format!("{address} is declared in two files"))
-                        .help(format!("{address} is already declared in {}; a logical key names one resource, keep one declaration", first_file.name))
-                        .note(first_file, first.key.span.clone(), "first declared here", format!("{address} is first declared in {}", first_file.name)),
-                ),
+                Some((first_file, first)) => {
+                    let message = format!("{address} is declared in two files");
+                    let help = format!(
+                        "{address} is already declared in {}; a logical key names one \
+                         resource, keep one declaration",
+                        first_file.name
+                    );
+                    let note = format!("{address} is first declared in {}", first_file.name);
+                    issues.push(
+                        Issue::new(
+                            file,
+                            resource.key.span.clone(),
+                            "declared again here",
+                            message,
+                        )
+                        .help(help)
+                        .note(
+                            first_file,
+                            first.key.span.clone(),
+                            "first declared here",
+                            note,
+                        ),
+                    );
+                }
                 None => {
                     seen.insert(id, (file, resource));
                 }
@@ -146,10 +165,17 @@ fn references(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
             }
             let help = match did_you_mean(&reference.key.value, keys.iter().copied()) {
                 Some(m) => format!("did you mean `{m}`?"),
-                None if keys.is_empty() => "this stack declares no logging configuration; declare it under the top-level `loggingConfigurations`, or give the ARN of an existing one".to_string(),
+                None if keys.is_empty() => "this stack declares no logging configuration; \
+                    declare it under the top-level `loggingConfigurations`, or give the ARN of \
+                    an existing one"
+                    .to_string(),
                 None => format!(
-                    "this stack's logging configurations are: {}; or give the ARN of an existing one",
-                    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    "this stack's logging configurations are: {}; or give the ARN of an \
+                     existing one",
+                    keys.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             let path = Path::root()
@@ -186,13 +212,16 @@ fn tag_budget(
             .find(|(_, f)| f.tags.as_ref().is_some_and(|t| !t.keys.is_empty()))
         {
             if let Some(tags) = &facts.tags {
-                issues.push(
-                    Issue::new(file, tags.field_span.clone(), format!("{} stack tags", stack_tags.len()), format!("the stack has {} tags, too many for any resource", stack_tags.len()))
-                        .help(format!(
-                            "every resource carries the stack tags plus ivsctl's {OWNERSHIP_TAGS} ownership tags, at most {MAX_TAGS_PER_RESOURCE} in all: keep at most {} stack tags",
-                            MAX_TAGS_PER_RESOURCE - OWNERSHIP_TAGS
-                        )),
+                let n = stack_tags.len();
+                let message = format!("the stack has {n} tags, too many for any resource");
+                let help = format!(
+                    "every resource carries the stack tags plus ivsctl's {OWNERSHIP_TAGS} \
+                     ownership tags, at most {MAX_TAGS_PER_RESOURCE} in all: keep at most {} \
+                     stack tags",
+                    MAX_TAGS_PER_RESOURCE - OWNERSHIP_TAGS
                 );
+                let label = format!("{n} stack tags");
+                issues.push(Issue::new(file, tags.field_span.clone(), label, message).help(help));
             }
         }
         return;
@@ -218,16 +247,22 @@ fn tag_budget(
                 .tags
                 .as_ref()
                 .map_or(resource.key.span.clone(), |t| t.field_span.clone());
-            issues.push(
-                Issue::new(file, span, format!("{total} tags in all"), format!("{address} would carry {total} tags, more than {MAX_TAGS_PER_RESOURCE}"))
-                    .help(format!(
-                        "{} + {} ({overriding} of them overriding stack tags) + {ivsctl} ivsctl tags{}; at most {MAX_TAGS_PER_RESOURCE} per resource: remove {}",
-                        count(stack_tags.len(), "stack tag"),
-                        count(own.len(), "own tag"),
-                        if resource.protect { " (protect: true adds `ivsctl:protect`)" } else { "" },
-                        total - MAX_TAGS_PER_RESOURCE
-                    )),
+            let message =
+                format!("{address} would carry {total} tags, more than {MAX_TAGS_PER_RESOURCE}");
+            let protect = if resource.protect {
+                " (protect: true adds `ivsctl:protect`)"
+            } else {
+                ""
+            };
+            let help = format!(
+                "{} + {} ({overriding} of them overriding stack tags) + {ivsctl} ivsctl \
+                 tags{protect}; at most {MAX_TAGS_PER_RESOURCE} per resource: remove {}",
+                count(stack_tags.len(), "stack tag"),
+                count(own.len(), "own tag"),
+                total - MAX_TAGS_PER_RESOURCE
             );
+            let label = format!("{total} tags in all");
+            issues.push(Issue::new(file, span, label, message).help(help));
         }
     }
 }

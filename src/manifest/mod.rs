@@ -132,9 +132,11 @@ fn expand(path: &FsPath, issues: &mut Vec<Issue>, next_index: &mut usize) -> Vec
     files.sort();
     if files.is_empty() {
         *next_index += 1;
+        let dir = SourceFile::new(index, &name, "");
         issues.push(
-            Issue::whole_file(&SourceFile::new(index, &name, ""), format!("directory `{name}` holds no manifest"))
-                .help("a manifest directory holds `*.yaml` or `*.yml` files (subdirectories are not read)"),
+            Issue::whole_file(&dir, format!("directory `{name}` holds no manifest")).help(
+                "a manifest directory holds `*.yaml` or `*.yml` files (subdirectories are not read)",
+            ),
         );
     }
     files
@@ -241,8 +243,16 @@ fn typed(file: &SourceFile) -> Result<RawManifest, Box<Issue>> {
     }
     serde_yaml::from_str::<RawManifest>(text).map_err(|err| {
         Box::new(
-            Issue::new(file, at(&err), "here", format!("cannot read the manifest: {err}"))
-                .help("this file passed validation but not typed reading: please report this as an ivsctl bug"),
+            Issue::new(
+                file,
+                at(&err),
+                "here",
+                format!("cannot read the manifest: {err}"),
+            )
+            .help(
+                "this file passed validation but not typed reading: please report this as an \
+                 ivsctl bug",
+            ),
         )
     })
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::rules::{
     BUCKET_NAME_PATTERN, DELIVERY_STREAM_NAME_PATTERN, LAMBDA_ARN_PATTERN, LOG_GROUP_NAME_PATTERN,
-    NAME_PATTERN, REGION_PATTERN, STACK_PATTERN,
+    NAME_PATTERN, REGION_PATTERN, ROOM_LOGGING_CONFIGURATION_PATTERN, STACK_PATTERN,
 };
 
 /// An ivsctl manifest (version 1): the desired state of one stack of Amazon IVS
@@ -145,7 +145,11 @@ pub struct RawRoom {
     /// Logging configurations the room logs to: logical keys of this stack's
     /// `loggingConfigurations`, or logging-configuration ARNs. At most 3, each
     /// once.
-    #[schemars(length(max = 3), extend("uniqueItems" = true), inner(length(min = 1, max = 128), regex(pattern = r"^([a-zA-Z0-9_-]{1,128}|arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+)$")))]
+    #[schemars(
+        length(max = 3),
+        extend("uniqueItems" = true),
+        inner(length(min = 1, max = 128), regex(pattern = ROOM_LOGGING_CONFIGURATION_PATTERN))
+    )]
     pub logging_configurations: Option<Vec<String>>,
 
     /// This resource's tags, added to the stack's tags. Keys: 1 to 128

@@ -162,12 +162,15 @@ impl<'a> Cx<'a> {
                 } else {
                     format!("in {path}")
                 };
+                let message = format!("duplicate key `{name}` {in_path}");
+                let help = format!(
+                    "`{name}` is first defined on line {first_line}; a YAML mapping cannot repeat \
+                     a key, keep only one"
+                );
                 let issue = self
-                    .issue(entry.key.span.clone(), "defined again here", format!("duplicate key `{name}` {in_path}"))
+                    .issue(entry.key.span.clone(), "defined again here", message)
                     .also(self.file, first.key.span.clone(), "first defined here")
-                    .help(format!(
-                        "`{name}` is first defined on line {first_line}; a YAML mapping cannot repeat a key, keep only one"
-                    ));
+                    .help(help);
                 self.push(issue);
                 continue;
             }

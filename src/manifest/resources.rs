@@ -23,6 +23,9 @@ pub const ROOM_FIELDS: &[&str] = &[
 pub const LOGGING_CONFIGURATION_FIELDS: &[&str] = &["name", "destination", "tags", "protect"];
 const HANDLER_FIELDS: &[&str] = &["uri", "fallbackResult"];
 const DESTINATION_FIELDS: &[&str] = &["s3", "cloudWatchLogs", "firehose"];
+const DESTINATION_HELP: &str = "a destination is exactly one of `s3: {bucketName: ...}`, \
+    `cloudWatchLogs: {logGroupName: ...}` or `firehose: {deliveryStreamName: ...}`";
+const NO_HANDLER: &str = "omit messageReviewHandler for no handler";
 
 pub fn logging_configuration(
     cx: &mut Cx<'_>,
@@ -46,8 +49,12 @@ pub fn logging_configuration(
                 .get("destination")
                 .map_or(key.key.span.clone(), |f| f.key.span.clone());
             let issue = cx
-                .issue(span, "no destination", format!("{path} has no `destination`"))
-                .help("add `destination:` with exactly one of `s3: {bucketName: ...}`, `cloudWatchLogs: {logGroupName: ...}` or `firehose: {deliveryStreamName: ...}`");
+                .issue(
+                    span,
+                    "no destination",
+                    format!("{path} has no `destination`"),
+                )
+                .help(format!("add `destination:`; {DESTINATION_HELP}"));
             cx.push(issue);
         }
     }
@@ -55,7 +62,7 @@ pub fn logging_configuration(
 }
 
 fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
-    let help = "a destination is exactly one of `s3: {bucketName: ...}`, `cloudWatchLogs: {logGroupName: ...}` or `firehose: {deliveryStreamName: ...}`";
+    let help = DESTINATION_HELP;
     let Some(map) = cx.mapping(field, path, false, help) else {
         return;
     };
@@ -168,8 +175,9 @@ pub fn room(
 }
 
 fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
-    let help = "a handler is `{uri: LAMBDA_ARN, fallbackResult: ALLOW|DENY}`; omit messageReviewHandler for no handler";
-    let Some(map) = cx.mapping(field, path, true, help) else {
+    let help =
+        format!("a handler is `{{uri: LAMBDA_ARN, fallbackResult: ALLOW|DENY}}`; {NO_HANDLER}");
+    let Some(map) = cx.mapping(field, path, true, &help) else {
         return;
     };
     let fields = cx.fields(map, path, HANDLER_FIELDS);
@@ -177,8 +185,14 @@ fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
         None if fields.misspelled("uri") => {}
         None => {
             let issue = cx
-                .issue(field.key.span.clone(), "no `uri`", format!("{path} has no `uri`"))
-                .help("add `uri: arn:aws:lambda:REGION:ACCOUNT:function:NAME`, or omit messageReviewHandler for no handler");
+                .issue(
+                    field.key.span.clone(),
+                    "no `uri`",
+                    format!("{path} has no `uri`"),
+                )
+                .help(format!(
+                    "add `uri: arn:aws:lambda:REGION:ACCOUNT:function:NAME`, or {NO_HANDLER}"
+                ));
             cx.push(issue);
         }
         Some(uri) => {
@@ -187,8 +201,14 @@ fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                 || matches!(&uri.value.kind, NodeKind::Scalar { value, .. } if value.is_empty());
             if empty {
                 let issue = cx
-                    .issue(cx.value_span(&uri), "empty uri", format!("{uri_path} is empty"))
-                    .help("omit messageReviewHandler for no handler; an empty uri is how the API clears one");
+                    .issue(
+                        cx.value_span(&uri),
+                        "empty uri",
+                        format!("{uri_path} is empty"),
+                    )
+                    .help(format!(
+                        "{NO_HANDLER}; an empty uri is how the API clears one"
+                    ));
                 cx.push(issue);
             } else {
                 cx.checked_string(&uri, &uri_path, &rules::LAMBDA_ARN);

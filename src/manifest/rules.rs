@@ -121,6 +121,8 @@ pub const NAME_PATTERN: &str = r"^[a-zA-Z0-9_-]*$";
 pub const BUCKET_NAME_PATTERN: &str = r"^[a-z0-9.-]+$";
 pub const LOG_GROUP_NAME_PATTERN: &str = r"^[.\-_/#A-Za-z0-9]+$";
 pub const DELIVERY_STREAM_NAME_PATTERN: &str = r"^[a-zA-Z0-9_.-]+$";
+/// An entry of a room's `loggingConfigurations`: a logical key or an ARN.
+pub const ROOM_LOGGING_CONFIGURATION_PATTERN: &str = r"^([a-zA-Z0-9_-]{1,128}|arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+)$";
 pub const REGION_PATTERN: &str = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$";
 pub const LAMBDA_ARN_PATTERN: &str = r"^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$";
 pub const LOGGING_CONFIGURATION_ARN_PATTERN: &str =
@@ -305,6 +307,21 @@ mod tests {
                     "{pattern} on {value:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn room_entry_pattern_accepts_keys_and_arns() {
+        let re = regex(ROOM_LOGGING_CONFIGURATION_PATTERN);
+        for ok in [
+            "archive",
+            "a_b-1",
+            "arn:aws:ivschat:us-west-2:123456789012:logging-configuration/AbC1",
+        ] {
+            assert!(re.is_match(ok), "{ok}");
+        }
+        for bad in ["a b", "arn:aws:ivschat:us-west-2:1:room/x", ""] {
+            assert!(!re.is_match(bad), "{bad}");
         }
     }
 

@@ -208,12 +208,15 @@ impl Cx<'_> {
             }
             Kind::LeadingZero => {
                 let trimmed = value.trim_start_matches(['+', '-']).trim_start_matches('0');
+                let message = format!("{path} has a leading zero: `{value}`");
+                let help = format!(
+                    "YAML tools disagree on what a leading zero means (octal or decimal); \
+                     write `{}`",
+                    if trimmed.is_empty() { "0" } else { trimmed }
+                );
                 let issue = self
-                    .issue(field.value.span.clone(), "leading zero", format!("{path} has a leading zero: `{value}`"))
-                    .help(format!(
-                        "YAML tools disagree on what a leading zero means (octal or decimal); write `{}`",
-                        if trimmed.is_empty() { "0" } else { trimmed }
-                    ));
+                    .issue(field.value.span.clone(), "leading zero", message)
+                    .help(help);
                 self.push(issue);
                 None
             }
@@ -288,7 +291,10 @@ fn check_scalar_tag(cx: &mut Cx<'_>, node: &Node) -> bool {
                     "unsupported tag",
                     format!("unsupported YAML tag `{tag}`"),
                 )
-                .help(format!("remove `{tag}`: ivsctl reads a value by its form; quote a value to make it a string"));
+                .help(format!(
+                    "remove `{tag}`: ivsctl reads a value by its form; quote a value to make it \
+                     a string"
+                ));
             cx.push(issue);
             false
         }

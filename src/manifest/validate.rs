@@ -70,9 +70,14 @@ pub fn validate_file(file: &SourceFile, root: Option<&Node>) -> (Vec<super::Issu
         }
         Some(root) if root.as_mapping().is_none() => {
             let span = first_line(cx.text(), &root.span);
-            let issue = cx
-                .issue(span, "expected a mapping", format!("the top level must be a mapping, found {}", super::read::describe(root, cx.text())))
-                .help("a manifest is a mapping of `version`, `stack`, `region`, `tags`, `loggingConfigurations` and `rooms`");
+            let message = format!(
+                "the top level must be a mapping, found {}",
+                super::read::describe(root, cx.text())
+            );
+            let issue = cx.issue(span, "expected a mapping", message).help(
+                "a manifest is a mapping of `version`, `stack`, `region`, `tags`, \
+                 `loggingConfigurations` and `rooms`",
+            );
             cx.push(issue);
         }
         Some(root) => top_level(&mut cx, root, &mut facts),
