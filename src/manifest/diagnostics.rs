@@ -210,10 +210,10 @@ impl ManifestError {
             1 => "1 error".to_string(),
             n => format!("{n} errors"),
         };
-        let summary = if files.is_empty() {
-            format!("invalid manifest: {count}")
-        } else {
-            format!("invalid manifest: {count} in {}", files.join(", "))
+        let summary = match files.len() {
+            0 => format!("invalid manifest: {count}"),
+            1..=3 => format!("invalid manifest: {count} in {}", files.join(", ")),
+            n => format!("invalid manifest: {count} in {n} files"),
         };
         ManifestError { summary, errors }
     }

@@ -36,9 +36,9 @@ use crate::model::DesiredStack;
 
 pub use diagnostics::{render_plain, Issue, ManifestError, Note};
 pub use export::to_yaml;
-pub use raw::RawManifest;
 
 use diagnostics::SourceFile;
+use raw::RawManifest;
 
 /// A loaded, valid manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,7 +241,7 @@ fn typed(file: &SourceFile) -> Result<RawManifest, Box<Issue>> {
             ),
         ));
     }
-    serde_yaml::from_str::<RawManifest>(text).map_err(|err| {
+    let raw = serde_yaml::from_str::<RawManifest>(text).map_err(|err| {
         Box::new(
             Issue::new(
                 file,
@@ -254,5 +254,8 @@ fn typed(file: &SourceFile) -> Result<RawManifest, Box<Issue>> {
                  ivsctl bug",
             ),
         )
-    })
+    })?;
+    // Validation allows version 1 only.
+    debug_assert_eq!(raw.version, 1);
+    Ok(raw)
 }
