@@ -138,3 +138,26 @@ fn product_example_loads_as_documented() {
         tags(&[("cost-center", "42")])
     );
 }
+
+#[test]
+fn a_directory_of_files_is_one_stack() {
+    let m = load("split");
+    assert_eq!(
+        m.files,
+        vec![
+            "tests/manifests/valid/split/10-base.yaml",
+            "tests/manifests/valid/split/20-rooms.yml"
+        ]
+    );
+    let d = &m.desired;
+    assert_eq!(
+        (d.stack.as_str(), d.region.as_deref()),
+        ("prod-chat", Some("us-west-2"))
+    );
+    assert_eq!(d.tags, tags(&[("team", "video"), ("env", "prod")]));
+    assert_eq!(
+        d.rooms["lobby"].logging_configurations,
+        vec![LoggingConfigurationRef::Key("archive".into())]
+    );
+    assert!(d.rooms.contains_key("support") && d.logging_configurations.contains_key("archive"));
+}
