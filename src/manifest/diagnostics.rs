@@ -170,6 +170,9 @@ impl Issue {
     }
 
     /// 1-based line and column of the primary label, if the issue has one.
+    /// The column counts characters, as editors do; miette's rendered header
+    /// counts bytes, so the two differ on lines with non-ASCII text before
+    /// the label.
     pub fn line_col(&self) -> Option<(usize, usize)> {
         self.location
     }
