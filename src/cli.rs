@@ -96,8 +96,17 @@ pub enum Command {
     Validate(ManifestArgs),
     /// Read the live resources and show what apply would change; writes nothing.
     Plan(PlanCmd),
+    /// Plan, ask for approval, and make the account match the manifest; or apply a saved plan.
+    Apply(ApplyCmd),
+    /// Delete every resource the stack owns (rooms first); protected ones refuse the whole destroy.
+    Destroy(DestroyCmd),
+    /// Take an existing resource into the stack by writing its ownership tags (nothing else).
+    Import(ImportCmd),
     /// Print the live resources of a stack as a manifest (planning it shows no changes).
     Export(ExportCmd),
+    /// Chat operations on a room: tokens, events, message deletion, user disconnection.
+    #[command(subcommand)]
+    Chat(ChatCmd),
     /// Run the local IVS Chat API emulator (no AWS account needed).
     Emulator(EmulatorArgs),
 }
@@ -115,6 +124,133 @@ pub struct PlanCmd {
     /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 applied (or nothing to do), 1 error, refusal, or any action failed or skipped."
+)]
+pub struct ApplyCmd {
+    /// Manifest file or directory (repeatable). Not with PLANFILE.
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append,
+          required_unless_present = "planfile", conflicts_with = "planfile")]
+    pub files: Vec<PathBuf>,
+    /// A plan saved with `ivsctl plan --out`: applied exactly, after checking that nothing it
+    /// touches changed since (saving the plan was the approval: no prompt).
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: Option<PathBuf>,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Output format of the plan and the report.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Refuse a plan that deletes more than N resources.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    /// Let a manifest with no resources delete the stack's resources.
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyCmd {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Destroy without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Output format of the plan and the report.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Refuse if more than N resources would be deleted.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCmd {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// rooms.KEY or loggingConfigurations.KEY (the key must be in the manifest).
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+    /// The ARN of the existing resource.
+    #[arg(value_name = "ARN")]
+    pub arn: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RoomOpts {
+    /// The room: its ARN, or its logical key in the manifest given with -f.
+    #[arg(long, value_name = "ROOM")]
+    pub room: String,
+    /// Manifest that resolves a logical ROOM key through its stack's ownership tags.
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
+    pub files: Vec<PathBuf>,
+    /// `plain` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = ChatOutput::Plain)]
+    pub format: ChatOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChatOutput {
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChatCmd {
+    /// Create a chat token for a user (CreateChatToken). The token is printed on stdout only.
+    Token {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The user's id (1-128 characters).
+        #[arg(long, value_name = "ID")]
+        user_id: String,
+        /// SEND_MESSAGE, DISCONNECT_USER or DELETE_MESSAGE (repeatable; viewing is implicit).
+        #[arg(long = "capability", value_name = "CAP", action = clap::ArgAction::Append)]
+        capabilities: Vec<String>,
+        /// Session length in minutes, 1-180 (default 60).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        session_minutes: Option<i32>,
+        /// Attribute KEY=VALUE encoded into the token (repeatable; 1 KB in total).
+        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
+        attributes: Vec<String>,
+    },
+    /// Send an event to every client of the room (SendEvent); prints the event id.
+    SendEvent {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The event name (1-100 characters).
+        #[arg(long, value_name = "NAME")]
+        event_name: String,
+        /// Attribute KEY=VALUE sent with the event (repeatable; 1 KB in total).
+        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
+        attributes: Vec<String>,
+    },
+    /// Delete a message for every client (DeleteMessage); prints the operation id.
+    DeleteMessage {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The message's Id (12 letters and digits).
+        #[arg(long, value_name = "ID")]
+        message_id: String,
+        /// Why (1-256 characters), shown to clients.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Disconnect every connection of a user (DisconnectUser).
+    DisconnectUser {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The user's id (1-128 characters).
+        #[arg(long, value_name = "ID")]
+        user_id: String,
+        /// Why (1-256 characters), shown to clients.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -227,7 +363,18 @@ pub fn use_color(no_color_flag: bool, stream_is_terminal: bool) -> bool {
 
 /// Parses the command line, runs the command, maps the outcome to an exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 (exit 2 means "changes present" for plan).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(ERROR_EXIT_CODE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let color = use_color(cli.global.no_color, std::io::stderr().is_terminal());
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(
@@ -299,6 +446,88 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                 detailed_exitcode: cmd.detailed_exitcode,
             };
             runtime()?.block_on(commands::plan::run(&globals, &args, &mut out))
+        }
+        Command::Apply(cmd) => {
+            let args = commands::apply::ApplyArgs {
+                files: cmd.files,
+                planfile: cmd.planfile,
+                auto_approve: cmd.auto_approve,
+                format: cmd.format.into(),
+                max_deletes: cmd.max_deletes,
+                allow_empty: cmd.allow_empty,
+            };
+            runtime()?.block_on(commands::apply::run(&globals, &args, &mut out))
+        }
+        Command::Destroy(cmd) => {
+            let args = commands::apply::ApplyArgs {
+                files: cmd.manifest.files,
+                planfile: None,
+                auto_approve: cmd.auto_approve,
+                format: cmd.format.into(),
+                max_deletes: cmd.max_deletes,
+                allow_empty: true,
+            };
+            runtime()?.block_on(commands::apply::destroy(&globals, &args, &mut out))
+        }
+        Command::Import(cmd) => {
+            let args = commands::import::ImportArgs {
+                files: cmd.manifest.files,
+                address: cmd.address,
+                arn: cmd.arn,
+            };
+            runtime()?.block_on(commands::import::run(&globals, &args, &mut out))
+        }
+        Command::Chat(cmd) => {
+            use commands::chat::{ChatCommand, ChatFormat, RoomArg};
+            let (room, command) = match cmd {
+                ChatCmd::Token {
+                    room,
+                    user_id,
+                    capabilities,
+                    session_minutes,
+                    attributes,
+                } => (
+                    room,
+                    ChatCommand::Token {
+                        user_id,
+                        capabilities,
+                        session_minutes,
+                        attributes,
+                    },
+                ),
+                ChatCmd::SendEvent {
+                    room,
+                    event_name,
+                    attributes,
+                } => (
+                    room,
+                    ChatCommand::SendEvent {
+                        event_name,
+                        attributes,
+                    },
+                ),
+                ChatCmd::DeleteMessage {
+                    room,
+                    message_id,
+                    reason,
+                } => (room, ChatCommand::DeleteMessage { message_id, reason }),
+                ChatCmd::DisconnectUser {
+                    room,
+                    user_id,
+                    reason,
+                } => (room, ChatCommand::DisconnectUser { user_id, reason }),
+            };
+            let format = match room.format {
+                ChatOutput::Plain => ChatFormat::Plain,
+                ChatOutput::Json => ChatFormat::Json,
+            };
+            let room_arg = RoomArg {
+                room: room.room,
+                files: room.files,
+            };
+            runtime()?.block_on(commands::chat::run(
+                &globals, &room_arg, &command, format, &mut out,
+            ))
         }
         Command::Export(cmd) => {
             let args = commands::export::ExportArgs {

@@ -4,7 +4,9 @@
 //! Data flows one way: manifest -> desired model; API -> live model;
 //! (desired, live) -> plan; plan -> render; plan -> apply -> report.
 
+pub mod apply;
 pub mod aws;
+pub mod chat;
 pub mod cli;
 pub mod commands;
 pub mod emulator;
@@ -13,6 +15,7 @@ pub mod live;
 pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod progress;
 pub mod render;
 pub mod trace;
 

@@ -3,7 +3,10 @@
 //! `ExitStatus` or an error. None of them exits the process or prints a final
 //! error: `cli.rs` does.
 
+pub mod apply;
+pub mod chat;
 pub mod export;
+pub mod import;
 pub mod plan;
 pub mod validate;
 

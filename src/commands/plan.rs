@@ -23,11 +23,18 @@ pub struct PlanArgs {
 /// that the manifest keeps (deleted rooms need no details).
 pub async fn discover_for(session: &Session, manifest: &Manifest) -> Result<LiveState, Error> {
     let d = &manifest.desired;
-    crate::live::discover(&session.api, |room| {
+    let spinner = crate::progress::refresh_spinner(&format!(
+        "Reading the live resources of stack {}",
+        d.stack
+    ));
+    let live = crate::live::discover(&session.api, |room| {
         ownership(&room.tags).is_some_and(|o| o.stack == d.stack && d.rooms.contains_key(o.key))
     })
-    .await
-    .map_err(|e| miette!("{e}"))
+    .await;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    live.map_err(|e| miette!("{e}"))
 }
 
 /// Loads, connects, discovers and plans.
@@ -48,7 +55,7 @@ pub async fn run(
     args: &PlanArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let (_session, _manifest, plan) = make_plan(globals, &args.files).await?;
+    let (_session, manifest, plan) = make_plan(globals, &args.files).await?;
     render_plan(
         &plan,
         args.format,
@@ -59,11 +66,12 @@ pub async fn run(
     )
     .into_diagnostic()?;
     if let Some(path) = &args.out {
-        std::fs::write(path, plan::saved::to_json(&plan))
-            .into_diagnostic()
-            .map_err(|e| {
-                e.wrap_err(format!("cannot write the saved plan to {}", path.display()))
-            })?;
+        std::fs::write(
+            path,
+            plan::saved::to_json(&plan, manifest.desired.is_empty()),
+        )
+        .into_diagnostic()
+        .map_err(|e| e.wrap_err(format!("cannot write the saved plan to {}", path.display())))?;
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitStatus::Changes

@@ -12,15 +12,26 @@ struct Envelope {
     kind: String,
     format_version: String,
     ivsctl_version: String,
+    /// The manifest declared no resource (apply then needs --allow-empty to delete).
+    #[serde(default)]
+    manifest_empty: bool,
     plan: Plan,
 }
 
+/// A saved plan as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedPlan {
+    pub plan: Plan,
+    pub manifest_empty: bool,
+}
+
 /// The file's text.
-pub fn to_json(plan: &Plan) -> String {
+pub fn to_json(plan: &Plan, manifest_empty: bool) -> String {
     let env = Envelope {
         kind: KIND.to_string(),
         format_version: FORMAT_VERSION.to_string(),
         ivsctl_version: env!("CARGO_PKG_VERSION").to_string(),
+        manifest_empty,
         plan: plan.clone(),
     };
     let mut text = serde_json::to_string_pretty(&env).unwrap_or_default();
@@ -29,7 +40,7 @@ pub fn to_json(plan: &Plan) -> String {
 }
 
 /// Reads a saved plan; the error says what is wrong with the file.
-pub fn from_json(text: &str) -> Result<Plan, String> {
+pub fn from_json(text: &str) -> Result<SavedPlan, String> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not a saved plan (invalid JSON: {e})"))?;
     if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
@@ -48,7 +59,10 @@ pub fn from_json(text: &str) -> Result<Plan, String> {
     }
     let env: Envelope =
         serde_json::from_value(value).map_err(|e| format!("damaged saved plan: {e}"))?;
-    Ok(env.plan)
+    Ok(SavedPlan {
+        plan: env.plan,
+        manifest_empty: env.manifest_empty,
+    })
 }
 
 #[cfg(test)]
@@ -63,11 +77,17 @@ mod tests {
             region: "us-east-1".into(),
             resource_changes: vec![],
         };
-        assert_eq!(from_json(&to_json(&plan)).unwrap(), plan);
+        assert_eq!(
+            from_json(&to_json(&plan, true)).unwrap(),
+            SavedPlan {
+                plan: plan.clone(),
+                manifest_empty: true
+            }
+        );
         assert!(from_json("{").unwrap_err().contains("invalid JSON"));
         assert!(from_json("{}").unwrap_err().contains("not a saved plan"));
         let future =
-            to_json(&plan).replace("\"format_version\": \"1\"", "\"format_version\": \"9\"");
+            to_json(&plan, false).replace("\"format_version\": \"1\"", "\"format_version\": \"9\"");
         assert!(from_json(&future).unwrap_err().contains("version 9"));
     }
 }

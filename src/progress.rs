@@ -1,0 +1,169 @@
+//! Progress on stderr: a live display on a terminal (indicatif), and in CI
+//! (no terminal) one plain line per action with its result and duration.
+//! stdout stays reserved for the plan and the report.
+
+use crate::apply::{Outcome, Progress, ReportEntry};
+use crate::plan::{Action, ResourceChange};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The apply progress for this process: live on a terminal, plain otherwise.
+pub fn apply_progress(color: bool) -> Arc<dyn Progress> {
+    if std::io::stderr().is_terminal() {
+        Arc::new(Live::new(color))
+    } else {
+        Arc::new(Plain)
+    }
+}
+
+/// A spinner while live state is read, on a terminal only.
+pub fn refresh_spinner(what: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(Duration::from_millis(100));
+    Some(bar)
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "creating",
+        Action::Update => "updating",
+        Action::Delete => "destroying",
+        Action::NoOp => "checking",
+    }
+}
+
+/// `rooms.lobby: create done (0.41 s)`.
+pub fn plain_line(e: &ReportEntry) -> String {
+    let secs = e.duration_ms as f64 / 1000.0;
+    let result = match &e.outcome {
+        Outcome::Done => format!("done ({secs:.2} s)"),
+        Outcome::Failed { error } => format!("FAILED after {secs:.2} s: {}", one_line(error)),
+        Outcome::Skipped { reason } => format!("skipped: {}", one_line(reason)),
+    };
+    format!("{}: {} {}", e.address, e.action.as_str(), result)
+}
+
+/// Errors may span lines or carry control characters: keep one clean line.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// One line per finished action, for logs.
+struct Plain;
+
+impl Progress for Plain {
+    fn started(&self, _: &ResourceChange) {}
+
+    fn finished(&self, entry: &ReportEntry) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{}", plain_line(entry));
+    }
+}
+
+/// A spinner per running action; finished ones stay as a line.
+struct Live {
+    multi: MultiProgress,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+    color: bool,
+}
+
+impl Live {
+    fn new(color: bool) -> Self {
+        Live {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            bars: Mutex::new(HashMap::new()),
+            color,
+        }
+    }
+}
+
+impl Progress for Live {
+    fn started(&self, change: &ResourceChange) {
+        let bar = self.multi.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(format!("{} {}", verb(change.action), change.address));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        self.bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(change.address.clone(), bar);
+    }
+
+    fn finished(&self, entry: &ReportEntry) {
+        let bar = self
+            .bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&entry.address);
+        let bar = bar.unwrap_or_else(|| self.multi.add(ProgressBar::new_spinner()));
+        bar.set_style(
+            ProgressStyle::with_template("{msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        let (mark, paint) = match entry.outcome {
+            Outcome::Done => ("✓", "\x1b[32m"),
+            Outcome::Failed { .. } => ("✗", "\x1b[31m"),
+            Outcome::Skipped { .. } => ("-", "\x1b[33m"),
+        };
+        let mark = if self.color {
+            format!("{paint}{mark}\x1b[0m")
+        } else {
+            mark.to_string()
+        };
+        bar.finish_with_message(format!("{mark} {}", plain_line(entry)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_name_action_result_and_duration() {
+        let e = ReportEntry {
+            address: "rooms.lobby".into(),
+            action: Action::Update,
+            arn: None,
+            outcome: Outcome::Failed {
+                error: "UpdateRoom failed:\nboom\x1b[31m".into(),
+            },
+            duration_ms: 1234,
+        };
+        assert_eq!(
+            plain_line(&e),
+            "rooms.lobby: update FAILED after 1.23 s: UpdateRoom failed: boom [31m"
+        );
+        let done = ReportEntry {
+            outcome: Outcome::Done,
+            duration_ms: 50,
+            ..e.clone()
+        };
+        assert_eq!(plain_line(&done), "rooms.lobby: update done (0.05 s)");
+        let skipped = ReportEntry {
+            outcome: Outcome::Skipped {
+                reason: "depends on x".into(),
+            },
+            ..e
+        };
+        assert_eq!(
+            plain_line(&skipped),
+            "rooms.lobby: update skipped: depends on x"
+        );
+    }
+}
