@@ -12,8 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Write};
 
+/// The plan document. `apply --format json` embeds it whole, as `plan`.
 #[derive(Serialize)]
-struct JsonPlan<'a> {
+pub(super) struct JsonPlan<'a> {
     format_version: &'static str,
     stack: &'a str,
     region: &'a str,
@@ -56,7 +57,12 @@ struct JsonBlocked<'a> {
 }
 
 pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    let doc = JsonPlan {
+    write_document(&document(plan), out)
+}
+
+/// `plan`'s JSON document, to write or to embed.
+pub(super) fn document(plan: &Plan) -> JsonPlan<'_> {
+    JsonPlan {
         format_version: FORMAT_VERSION,
         stack: &plan.stack,
         region: &plan.region,
@@ -75,9 +81,25 @@ pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 blocked: c.blocked.as_ref().map(blocked),
             })
             .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    }
+}
+
+/// Writes one pretty-printed document and a newline. serde_json escapes
+/// the C0 controls (ESC included); DEL and the C1 controls (U+0080..U+009F,
+/// where U+009B is a one-character CSI for some terminals) are escaped here
+/// too, so `cat` of the output is as safe as the human format. They can only
+/// occur inside strings, where `\u00XX` is the same character to any parser.
+pub(super) fn write_document(doc: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(doc)?;
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c >= '\u{7f}' {
+            escaped.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            escaped.push(c);
+        }
+    }
+    writeln!(out, "{escaped}")
 }
 
 fn field(f: &FieldChange) -> JsonField<'_> {

@@ -125,12 +125,16 @@ fn fence_for(lines: &[String]) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
-/// Inline code that survives backticks in its text.
-fn code(s: &str) -> String {
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
+/// Inline code that survives backticks in its text: delimited by a run of
+/// backticks longer than any inside, and padded with spaces when the text has
+/// backticks (CommonMark strips one space on each side).
+pub(super) fn code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
         format!("`{s}`")
+    } else {
+        let fence = "`".repeat(longest + 1);
+        format!("{fence} {s} {fence}")
     }
 }
 

@@ -1,12 +1,15 @@
 //! Plan -> text: `human` for a terminal, `json` for programs, `markdown` for
 //! a pull-request comment or a CI job summary (docs/plan-format.md describes
-//! all three for users).
+//! all three for users). Apply report -> text likewise (`render_report`,
+//! in `report*`).
 //!
 //! Invariants:
 //! - Every renderer writes into the `dyn Write` it is given and nowhere else:
 //!   no printing, no clock, no environment. The same plan gives the same bytes.
 //! - The human output always ends with exactly one line
-//!   `Plan: X to add, Y to change, Z to destroy.` (product.md's contract).
+//!   `Plan: X to add, Y to change, Z to destroy.` (product.md's contract);
+//!   the human apply report with exactly one `Apply complete! ...` or
+//!   `Apply failed: ...` line.
 //! - The JSON document has exactly the keys docs/plan-format.md lists; the
 //!   saved-plan internals (`write`, `tags`, `observed`) never appear in it.
 //! - Text that comes from the account (tag values, names, ARNs) cannot inject
@@ -21,11 +24,16 @@ mod human;
 mod json;
 mod lines;
 mod markdown;
+mod report;
+mod report_human;
+mod report_json;
+mod report_markdown;
 mod value;
 
 #[cfg(test)]
 mod tests;
 
+use crate::apply::ApplyReport;
 use crate::plan::{Plan, Summary};
 use std::fmt;
 use std::io::{self, Write};
@@ -96,6 +104,25 @@ pub fn render_plan(
         Format::Json => json::render(plan, out),
         Format::Markdown => markdown::render(plan, out),
     }
+}
+
+/// Writes apply's `report` on `plan` in `format` into `out`.
+///
+/// `human` and `markdown` follow the plan the caller rendered before
+/// applying, and do not repeat it; the human report ends with exactly one
+/// line, `Apply complete! Resources: X added, Y changed, Z destroyed.` or
+/// `Apply failed: N done, M failed, K skipped. ...`. `json` is the only
+/// document on stdout, so it embeds the plan document (as `plan`) next to
+/// `summary` and `results`. docs/plan-format.md, "Apply report", describes
+/// all three.
+pub fn render_report(
+    plan: &Plan,
+    report: &ApplyReport,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    report::render(plan, report, format, opts, out)
 }
 
 /// `1 to add, 1 to change, 2 to destroy.` (after `Plan: ` or `**Plan:** `).

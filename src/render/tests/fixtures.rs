@@ -245,3 +245,80 @@ pub fn example() -> Plan {
     };
     run(&d, &live)
 }
+
+/// A plan for apply reports with every kind of change and every outcome
+/// (`tests::report::everything` says which entry does what):
+/// - logging configurations: `archive` and `audit` created, `keep` no-op,
+///   `legacy` and `old` deleted, `moved` updated (new bucket);
+/// - rooms: `hall` created on `archive`, `vip` created on `audit`, `lobby`
+///   updated (rate, and detached from `legacy`), `stage` updated (attached to
+///   `audit`), `tagged` updated (tags only), `old` deleted.
+pub fn apply_everything() -> Plan {
+    let mut d = DesiredStack {
+        stack: STACK.into(),
+        ..Default::default()
+    };
+    for (k, bucket) in [
+        ("archive", "my-chat-logs"),
+        ("audit", "audit-logs"),
+        ("keep", "kept-logs"),
+        ("moved", "new-bucket"),
+    ] {
+        d.logging_configurations.insert(k.into(), d_lc(k, bucket));
+    }
+    let mut hall = d_room("hall");
+    hall.logging_configurations = vec![key("archive")];
+    d.rooms.insert("hall".into(), hall);
+    let mut vip = d_room("vip");
+    vip.logging_configurations = vec![key("audit")];
+    d.rooms.insert("vip".into(), vip);
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let mut stage = d_room("stage");
+    stage.logging_configurations = vec![key("audit")];
+    d.rooms.insert("stage".into(), stage);
+    let mut tagged = d_room("tagged");
+    tagged.tags = tags(&[("cost-center", "42")]);
+    d.rooms.insert("tagged".into(), tagged);
+
+    let mut live_lobby = l_room("AbCdEfGhIjKl", "lobby");
+    live_lobby.maximum_message_rate_per_second = Some(50);
+    live_lobby.logging_configuration_arns = vec![lc_arn("LeGaCyLeGaCy")];
+    let live = LiveState {
+        logging_configurations: vec![
+            l_lc("KEEPKEEPKEEP", "keep", "kept-logs"),
+            l_lc("LeGaCyLeGaCy", "legacy", "legacy-logs"),
+            l_lc("MoVeDmOvEdMo", "moved", "old-bucket"),
+            l_lc("OlDlCoLdLcOl", "old", "old-logs"),
+        ],
+        rooms: vec![
+            live_lobby,
+            l_room("OlDoLdOlDoLd", "old"),
+            l_room("StAgEsTaGeSt", "stage"),
+            l_room("TaGgEdTaGgEd", "tagged"),
+        ],
+    };
+    run(&d, &live)
+}
+
+/// The apply example of docs/plan-format.md: `loggingConfigurations.archive`
+/// and `rooms.hall` (which logs to it) created, `rooms.lobby` updated (its
+/// rate set back to 10), `rooms.old` deleted.
+pub fn apply_example() -> Plan {
+    let mut d = DesiredStack {
+        stack: STACK.into(),
+        ..Default::default()
+    };
+    d.logging_configurations
+        .insert("archive".into(), d_lc("archive", "my-chat-logs"));
+    let mut hall = d_room("hall");
+    hall.logging_configurations = vec![key("archive")];
+    d.rooms.insert("hall".into(), hall);
+    d.rooms.insert("lobby".into(), d_room("lobby"));
+    let mut live_lobby = l_room("AbCdEfGhIjKl", "lobby");
+    live_lobby.maximum_message_rate_per_second = Some(50);
+    let live = LiveState {
+        rooms: vec![live_lobby, l_room("OlDoLdOlDoLd", "old")],
+        ..Default::default()
+    };
+    run(&d, &live)
+}

@@ -1,7 +1,7 @@
 //! The markdown format: snapshots, the table, and cell escaping.
 
 use super::{fixtures, render};
-use crate::render::markdown::cell;
+use crate::render::markdown::{cell, code};
 use crate::render::Format;
 
 fn markdown(plan: &crate::plan::Plan) -> String {
@@ -57,4 +57,11 @@ fn pipes_in_cells_are_escaped() {
     assert_eq!(cell("`tags.a|b`"), "`tags.a\\|b`");
     let out = markdown(&fixtures::hostile_tags());
     assert!(out.contains("`tags.a\\|b`"), "{out}");
+}
+
+#[test]
+fn code_spans_outlast_backtick_runs() {
+    assert_eq!(code("rooms.lobby"), "`rooms.lobby`");
+    assert_eq!(code("a`b"), "`` a`b ``");
+    assert_eq!(code("a``b`"), "``` a``b` ```");
 }

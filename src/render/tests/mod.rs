@@ -6,6 +6,7 @@ mod fixtures;
 mod human;
 mod json;
 mod markdown;
+mod report;
 mod value;
 
 use super::{render_plan, Format, RenderOptions};

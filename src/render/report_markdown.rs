@@ -1,0 +1,63 @@
+//! `apply --format markdown`: the report for a CI job summary or a
+//! pull-request comment, after the markdown plan.
+//!
+//! A heading, the headline in bold, then (when apply ran anything) a table
+//! with one row per entry. Errors and reasons are code spans, so markdown in
+//! an error message stays text, with control characters spelled out and
+//! `|` escaped for the table. Never coloured.
+
+use super::markdown::{cell, code};
+use super::report::{duration, headline, Row};
+use super::value::bare;
+use crate::apply::{ApplyReport, Outcome};
+use crate::plan::Plan;
+use std::io::{self, Write};
+
+pub(super) fn render(
+    plan: &Plan,
+    rows: &[Row<'_>],
+    report: &ApplyReport,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "### ivsctl apply — stack {} ({})",
+        code(&bare(&plan.stack)),
+        bare(&plan.region)
+    )?;
+    writeln!(out)?;
+    writeln!(out, "**{}**", headline(rows, report))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "| | Resource | Action | Result | Time |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for r in rows {
+        writeln!(out, "{}", row(r))?;
+    }
+    Ok(())
+}
+
+fn row(r: &Row<'_>) -> String {
+    let e = r.entry;
+    let (symbol, result, time) = match &e.outcome {
+        Outcome::Done => ("✅", r.past().to_string(), duration(e.duration_ms)),
+        Outcome::Failed { error } => (
+            "❌",
+            format!("**failed**: {}", code(&bare(error))),
+            duration(e.duration_ms),
+        ),
+        Outcome::Skipped { reason } => (
+            "⏭️",
+            format!("skipped: {}", code(&bare(reason))),
+            "—".to_string(),
+        ),
+    };
+    format!(
+        "| {symbol} | {} | {} | {} | {time} |",
+        cell(&code(&bare(&e.address))),
+        e.action.as_str(),
+        cell(&result)
+    )
+}
