@@ -4,7 +4,7 @@
 //! checked against the safety rules, approved, and only then applied. Any
 //! refusal happens before the first write.
 
-use super::plan::{discover_for, make_plan};
+use super::plan::make_plan;
 use super::{connect, load_manifest, Globals, Session};
 use crate::apply;
 use crate::error::{Error, ExitStatus};
@@ -47,7 +47,8 @@ pub async fn destroy(
 ) -> Result<ExitStatus, Error> {
     let manifest = load_manifest(&args.files)?;
     let session = connect(globals, manifest.desired.region.as_deref()).await?;
-    let live = discover_for(&session, &manifest).await?;
+    // Deletes need no room details: the summaries carry ARNs and tags.
+    let live = crate::live::discover(&session.api, |_| false).await.map_err(|e| miette!("{e}"))?;
     // Destroying is planning an empty stack; --allow-empty is implied.
     let nothing = DesiredStack {
         stack: manifest.desired.stack.clone(),
