@@ -36,6 +36,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// AWS region (default: the AWS config chain; for `emulator`, us-east-1).
     #[arg(long, global = true, value_name = "REGION")]
