@@ -92,6 +92,19 @@ impl Api {
     }
 }
 
+/// An API timestamp as ISO-8601 with milliseconds (`2026-11-26T01:02:03.456Z`),
+/// the form the API sends; empty when absent.
+pub fn iso_time(t: Option<&aws_sdk_ivschat::primitives::DateTime>) -> String {
+    t.and_then(|d| std::time::SystemTime::try_from(*d).ok())
+        .map(|s| humantime::format_rfc3339_millis(s).to_string())
+        .unwrap_or_default()
+}
+
+/// A sorted string map as the SDK's `HashMap` (tags, attributes).
+pub fn sdk_map(m: &std::collections::BTreeMap<String, String>) -> HashMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
 /// AWS's per-operation rate quotas for IVS Chat, in requests per second
 /// (ivschat-facts.md; not adjustable).
 pub fn rate_quota(operation: &str) -> f64 {

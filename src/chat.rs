@@ -5,10 +5,9 @@
 //! A chat token is a credential: it is returned to the caller (which prints it
 //! on stdout) and never passed to `-v` tracing or put in an error.
 
-use crate::aws::{Api, ApiError};
+use crate::aws::{iso_time as time, sdk_map, Api, ApiError};
 use aws_sdk_ivschat::types::ChatTokenCapability;
 use std::collections::BTreeMap;
-use std::time::SystemTime;
 
 /// The API's limit on attributes (CreateChatToken and SendEvent): 1 KB in
 /// total, keys and values, UTF-8 bytes.
@@ -152,12 +151,6 @@ impl std::fmt::Debug for ChatToken {
     }
 }
 
-fn time(t: Option<&aws_sdk_ivschat::primitives::DateTime>) -> String {
-    t.and_then(|d| SystemTime::try_from(*d).ok())
-        .map(|s| humantime::format_rfc3339_millis(s).to_string())
-        .unwrap_or_default()
-}
-
 pub async fn create_chat_token(
     api: &Api,
     room_arn: &str,
@@ -179,12 +172,7 @@ pub async fn create_chat_token(
         req = req.session_duration_in_minutes(m);
     }
     if !attributes.is_empty() {
-        req = req.set_attributes(Some(
-            attributes
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ));
+        req = req.set_attributes(Some(sdk_map(attributes)));
     }
     let out = req
         .send()
@@ -211,12 +199,7 @@ pub async fn send_event(
         .room_identifier(room_arn)
         .event_name(event_name);
     if !attributes.is_empty() {
-        req = req.set_attributes(Some(
-            attributes
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ));
+        req = req.set_attributes(Some(sdk_map(attributes)));
     }
     let out = req
         .send()

@@ -8,15 +8,13 @@
 //! as soon as the page naming their room arrives, so the three operations'
 //! rate quotas are used in parallel. Every call is paced by `Api::pace`.
 
-use crate::aws::{Api, ApiError};
+use crate::aws::{iso_time as time, Api, ApiError};
 use crate::model::{
     Destination, FallbackResult, LiveLoggingConfiguration, LiveRoom, LiveState,
     LoggingConfigurationState, MessageReviewHandler, Tags,
 };
-use aws_sdk_ivschat::primitives::DateTime;
 use aws_sdk_ivschat::types::{DestinationConfiguration, LoggingConfigurationSummary, RoomSummary};
 use std::collections::HashMap;
-use std::time::SystemTime;
 
 /// The API's largest page.
 const PAGE_SIZE: i32 = 50;
@@ -272,12 +270,5 @@ fn destination(
 
 fn tags(t: Option<&HashMap<String, String>>) -> Tags {
     t.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
-}
-
-/// ISO-8601 with milliseconds, as the API sends it.
-fn time(t: Option<&DateTime>) -> String {
-    t.and_then(|d| SystemTime::try_from(*d).ok())
-        .map(|s| humantime::format_rfc3339_millis(s).to_string())
         .unwrap_or_default()
 }

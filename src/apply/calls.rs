@@ -8,7 +8,7 @@
 //! ThrottlingException (which applies nothing); any other failure is reported
 //! and the next apply, which re-reads the account, converges.
 
-use crate::aws::{Api, ApiError};
+use crate::aws::{sdk_map, Api, ApiError};
 use crate::model::Tags;
 use crate::plan::{Handler, PlanDestination, RoomSpec, RoomUpdate};
 use aws_sdk_ivschat::config::retry::RetryConfig;
@@ -16,7 +16,6 @@ use aws_sdk_ivschat::types::{
     CloudWatchLogsDestinationConfiguration, DestinationConfiguration, FallbackResult,
     FirehoseDestinationConfiguration, MessageReviewHandler, S3DestinationConfiguration,
 };
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// Attempts for a create that keeps being throttled.
@@ -79,10 +78,6 @@ fn sdk_destination(d: &PlanDestination) -> Result<DestinationConfiguration, ApiE
     })
 }
 
-fn tag_map(tags: &Tags) -> HashMap<String, String> {
-    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
 /// CreateRoom with its tags; `logging_arns` are the resolved references.
 pub async fn create_room(
     api: &Api,
@@ -99,7 +94,7 @@ pub async fn create_room(
             .name(&spec.name)
             .maximum_message_length(spec.maximum_message_length)
             .maximum_message_rate_per_second(spec.maximum_message_rate_per_second)
-            .set_tags(Some(tag_map(tags)));
+            .set_tags(Some(sdk_map(tags)));
         if spec.message_review_handler.is_some() {
             req = req.message_review_handler(sdk_handler(&spec.message_review_handler));
         }
@@ -150,7 +145,7 @@ pub async fn create_logging_configuration(
             .create_logging_configuration()
             .name(name)
             .destination_configuration(destination.clone())
-            .set_tags(Some(tag_map(tags)))
+            .set_tags(Some(sdk_map(tags)))
             .customize()
             .config_override(no_retry())
             .send()
@@ -306,7 +301,7 @@ pub async fn tag(api: &Api, arn: &str, tags: &Tags) -> Result<(), ApiError> {
     api.client
         .tag_resource()
         .resource_arn(arn)
-        .set_tags(Some(tag_map(tags)))
+        .set_tags(Some(sdk_map(tags)))
         .send()
         .await
         .map(|_| ())
