@@ -87,7 +87,8 @@ impl Api {
     pub async fn pace(&self, operation: &'static str, target: &str) {
         self.pacer.acquire(operation).await;
         if self.verbose > 0 {
-            crate::trace::line(format_args!("api: {operation} {target}"));
+            let sep = if target.is_empty() { "" } else { " " };
+            crate::trace::line(format_args!("api: {operation}{sep}{target}"));
         }
     }
 }

@@ -377,11 +377,17 @@ pub fn run() -> ExitCode {
         }
     };
     let color = use_color(cli.global.no_color, std::io::stderr().is_terminal());
+    let wrap = std::io::stderr().is_terminal();
     let _ = miette::set_hook(Box::new(move |_| {
+        // Never split words at hyphens (ARNs must stay whole to be copied), and
+        // do not wrap at all when stderr goes to a file or a pipe.
         Box::new(
             miette::MietteHandlerOpts::new()
                 .color(color)
                 .unicode(color)
+                .wrap_lines(wrap)
+                .break_words(false)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
                 .build(),
         )
     }));

@@ -1138,7 +1138,6 @@ fn a_key_claimed_by_two_rooms_names_both_arns_and_calls_nothing_else() {
 }
 
 #[test]
-#[ignore = "bug: src/cli.rs:381 miette wraps error messages at 80 columns and splits ARNs at their hyphens (`us-east-` / `1:...`)"]
 fn error_messages_keep_arns_whole() {
     // A user copies the ARN out of the message, a script greps for it: the
     // ARN must appear unbroken on stderr.
