@@ -2225,7 +2225,6 @@ fn export_without_owned_resources_points_to_import() {
 }
 
 #[test]
-#[ignore = "bug: `export --stack S` for a stack with no live resources prints an empty manifest and exits 0"]
 fn export_of_a_stack_with_no_resources_is_an_error() {
     let acct = Account::new();
     acct.room(json!({"name": "lobby", "tags": owned("real", "lobby", &[])}));

@@ -40,6 +40,17 @@ pub async fn run(
         .filter_map(|t| ownership(t).map(|o| o.stack.to_string()))
         .collect();
     if let Some(s) = &args.stack {
+        if !stacks.contains(s) {
+            let others: Vec<&str> = stacks.iter().map(String::as_str).collect();
+            return Err(miette!(
+                help = format!(
+                    "{}adopt existing resources into it with `ivsctl import`, or create them with `ivsctl apply`",
+                    if others.is_empty() { String::new() } else { format!("stacks in {region}: {}; ", others.join(", ")) }
+                ),
+                "no resource in {region} belongs to stack {s}{}",
+                unmanaged_summary(&live)
+            ));
+        }
         stacks = BTreeSet::from([s.clone()]);
     }
     let mut manifests = Vec::new();
