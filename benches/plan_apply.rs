@@ -59,7 +59,11 @@ fn bench_validate(dir: &Path) {
         assert_eq!(m.desired.rooms.len(), 10_000);
     }
     let started = Instant::now();
-    let (code, _, err) = ivsctl("http://127.0.0.1:9", dir, &["validate", "-f", path.to_str().unwrap()]);
+    let (code, _, err) = ivsctl(
+        "http://127.0.0.1:9",
+        dir,
+        &["validate", "-f", path.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{err}");
     println!(
         "validate: 10,000 rooms ({:.1} MiB): load+validate {:.3} s in-process (best of 3); `ivsctl validate` {:.3} s wall",
@@ -77,20 +81,38 @@ fn bench_plan(dir: &Path, rt: &tokio::runtime::Runtime) {
     let file = path.to_str().unwrap();
     // Seed without quotas (fast), then restart the emulator on the same state with them.
     rt.block_on(async {
-        let emu = Emulator::start(EmulatorConfig { state_file: Some(state.clone()), ..Default::default() }).await.unwrap();
-        let (code, _, err) = ivsctl(&emu.endpoint(), dir, &["apply", "-f", file, "--auto-approve"]);
+        let emu = Emulator::start(EmulatorConfig {
+            state_file: Some(state.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let (code, _, err) = ivsctl(
+            &emu.endpoint(),
+            dir,
+            &["apply", "-f", file, "--auto-approve"],
+        );
         assert_eq!(code, 0, "{err}");
         emu.stop().await;
     });
     let emu = rt
-        .block_on(Emulator::start(EmulatorConfig { state_file: Some(state), quotas: Quotas::Aws, ..Default::default() }))
+        .block_on(Emulator::start(EmulatorConfig {
+            state_file: Some(state),
+            quotas: Quotas::Aws,
+            ..Default::default()
+        }))
         .unwrap();
     let started = Instant::now();
-    let (code, out, err) = ivsctl(&emu.endpoint(), dir, &["plan", "-f", file, "--detailed-exitcode"]);
+    let (code, out, err) = ivsctl(
+        &emu.endpoint(),
+        dir,
+        &["plan", "-f", file, "--detailed-exitcode"],
+    );
     let wall = started.elapsed().as_secs_f64();
     assert_eq!(code, 0, "{out}{err}");
     let c = emu.counts();
-    let pages = c.get("ListRooms").copied().unwrap_or(0) + c.get("ListLoggingConfigurations").copied().unwrap_or(0);
+    let pages = c.get("ListRooms").copied().unwrap_or(0)
+        + c.get("ListLoggingConfigurations").copied().unwrap_or(0);
     let gets = c.get("GetRoom").copied().unwrap_or(0);
     let throttled = emu.requests().iter().filter(|r| r.status == 429).count();
     println!(
@@ -113,7 +135,11 @@ fn bench_apply(dir: &Path, rt: &tokio::runtime::Runtime) {
         }))
         .unwrap();
     let started = Instant::now();
-    let (code, out, err) = ivsctl(&emu.endpoint(), dir, &["apply", "-f", path.to_str().unwrap(), "--auto-approve"]);
+    let (code, out, err) = ivsctl(
+        &emu.endpoint(),
+        dir,
+        &["apply", "-f", path.to_str().unwrap(), "--auto-approve"],
+    );
     let wall = started.elapsed().as_secs_f64();
     assert_eq!(code, 0, "{out}{err}");
     let creates = emu.count("CreateRoom");
@@ -128,7 +154,10 @@ fn bench_apply(dir: &Path, rt: &tokio::runtime::Runtime) {
 fn main() {
     let which = std::env::var("IVSCTL_BENCH").unwrap_or_default();
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     if which.is_empty() || which == "validate" {
         bench_validate(dir.path());
     }

@@ -48,7 +48,9 @@ pub async fn destroy(
     let manifest = load_manifest(&args.files)?;
     let session = connect(globals, manifest.desired.region.as_deref()).await?;
     // Deletes need no room details: the summaries carry ARNs and tags.
-    let live = crate::live::discover(&session.api, |_| false).await.map_err(|e| miette!("{e}"))?;
+    let live = crate::live::discover(&session.api, |_| false)
+        .await
+        .map_err(|e| miette!("{e}"))?;
     // Destroying is planning an empty stack; --allow-empty is implied.
     let nothing = DesiredStack {
         stack: manifest.desired.stack.clone(),
