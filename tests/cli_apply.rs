@@ -2783,7 +2783,6 @@ fn apply_forcing_state_on_poll(
 }
 
 #[test]
-#[ignore = "bug: a room write referencing an existing (no-op) logging configuration that is still CREATING is sent without waiting and fails with 409 (src/apply/order.rs needs_active/dependencies only consider configurations the same plan creates or updates)"]
 fn a_room_waits_for_an_existing_logging_configuration_that_is_not_active_yet() {
     let env = long_delay_env();
     // An earlier apply created the configuration; nothing needed it then, so
@@ -2815,7 +2814,6 @@ fn a_room_waits_for_an_existing_logging_configuration_that_is_not_active_yet() {
 }
 
 #[test]
-#[ignore = "bug: a logging configuration in CREATE_FAILED plans as no-op (src/plan/diff.rs update_lc ignores LiveLoggingConfiguration::state), so the plan hides it and every later apply fails with 409 while its report says that running apply again converges"]
 fn after_a_logging_configuration_failed_the_plan_says_so() {
     let env = long_delay_env();
     let file = env.file("m.yaml", WAIT_MANIFEST);

@@ -226,6 +226,9 @@ async fn execute(
     created: &Mutex<HashMap<String, String>>,
 ) -> Result<Option<String>, ApiError> {
     let arn = c.arn.clone().unwrap_or_default();
+    for lc in &c.wait_for_active {
+        calls::wait_active(api, lc, ACTIVE_TIMEOUT).await?;
+    }
     match &c.write {
         Write::CreateRoom { spec } => {
             let logging = resolve(&spec.logging_configurations, created)?;

@@ -15,7 +15,7 @@ pub fn dependencies(plan: &Plan) -> Vec<Vec<usize>> {
     let mut deps = vec![Vec::new(); changes.len()];
     for (i, c) in changes.iter().enumerate() {
         if c.is_room() {
-            for t in room_targets(&c.write) {
+            for t in c.write.logging_targets() {
                 let provider = changes.iter().position(|p| {
                     !p.is_room()
                         && match t {
@@ -52,15 +52,6 @@ pub fn dependencies(plan: &Plan) -> Vec<Vec<usize>> {
         deps[i].dedup();
     }
     deps
-}
-
-/// The logging configurations a room write sets.
-pub fn room_targets(write: &Write) -> &[LoggingTarget] {
-    match write {
-        Write::CreateRoom { spec } => &spec.logging_configurations,
-        Write::UpdateRoom { update } => update.logging_configurations.as_deref().unwrap_or(&[]),
-        _ => &[],
-    }
 }
 
 /// Changes that some room write waits on: they must reach ACTIVE before

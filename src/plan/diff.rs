@@ -11,7 +11,8 @@ use super::drift::updated_since_create;
 use super::*;
 use crate::model::{
     ownership, DesiredLoggingConfiguration, DesiredRoom, DesiredStack, LiveLoggingConfiguration,
-    LiveRoom, LiveState, LoggingConfigurationRef, AWS_TAG_PREFIX, TAG_KEY, TAG_PROTECT, TAG_STACK,
+    LiveRoom, LiveState, LoggingConfigurationRef, LoggingConfigurationState, AWS_TAG_PREFIX,
+    TAG_KEY, TAG_PROTECT, TAG_STACK,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +30,26 @@ pub enum PlanError {
     UnknownLoggingConfiguration { address: String, arn: String },
     #[error("internal error: room {arn} ({address}) was not read in full before planning")]
     RoomNotRead { address: String, arn: String },
+    #[error("{address} ({arn}) is {state}: it cannot be used, and ivsctl never replaces a resource; \
+             delete it (aws ivschat delete-logging-configuration --identifier {arn}), then apply again to create it anew")]
+    UnusableLoggingConfiguration {
+        address: String,
+        arn: String,
+        state: String,
+    },
+}
+
+/// A logging configuration no room can use and no update can repair.
+fn unusable(state: &LoggingConfigurationState) -> bool {
+    state.is_failed() || *state == LoggingConfigurationState::Deleting
+}
+
+/// Not yet usable, but will be: a room write waits for it.
+fn transitioning(state: &LoggingConfigurationState) -> bool {
+    matches!(
+        state,
+        LoggingConfigurationState::Creating | LoggingConfigurationState::Updating
+    )
 }
 
 /// Plans `desired` against `live`, for `region`. Pure and deterministic.
@@ -46,6 +67,18 @@ pub fn plan(desired: &DesiredStack, live: &LiveState, region: &str) -> Result<Pl
         "rooms",
         live.rooms.iter().map(|r| (&r.tags, &r.arn, r)),
     )?;
+
+    // A configuration the manifest keeps but that failed cannot be fixed by
+    // any call ivsctl would make: stop, saying how to fix it.
+    for (key, l) in &owned_lcs {
+        if desired.logging_configurations.contains_key(*key) && unusable(&l.state) {
+            return Err(PlanError::UnusableLoggingConfiguration {
+                address: format!("loggingConfigurations.{key}"),
+                arn: l.arn.clone(),
+                state: l.state.as_str().to_string(),
+            });
+        }
+    }
 
     // Logging-configuration ARNs that rooms will reference once the plan is
     // applied: rooms of other owners keep theirs; our rooms get the manifest's.
@@ -105,6 +138,31 @@ pub fn plan(desired: &DesiredStack, live: &LiveState, region: &str) -> Result<Pl
             (None, Some(l)) => changes.push(delete_lc(key, l, referenced_after.get(&l.arn))),
             (None, None) => {}
         }
+    }
+    // Room writes that reference an existing configuration still CREATING /
+    // UPDATING wait for it (those this plan updates are waited for anyway).
+    let updated: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| matches!(c.write, Write::UpdateLoggingConfiguration { .. }))
+        .filter_map(|c| c.arn.as_deref())
+        .collect();
+    for c in &mut room_changes {
+        c.wait_for_active = c
+            .write
+            .logging_targets()
+            .iter()
+            .filter_map(|t| match t {
+                LoggingTarget::Arn(a) => Some(a),
+                LoggingTarget::Planned(_) => None,
+            })
+            .filter(|a| !updated.contains(a.as_str()))
+            .filter(|a| {
+                live.logging_configurations
+                    .iter()
+                    .any(|l| &&l.arn == a && transitioning(&l.state))
+            })
+            .cloned()
+            .collect();
     }
     changes.extend(room_changes);
     Ok(Plan {
@@ -242,10 +300,17 @@ fn resolve_targets(
                 None => LoggingTarget::Planned(k.clone()),
             },
             LoggingConfigurationRef::Arn(a) => {
-                if !live.logging_configurations.iter().any(|l| &l.arn == a) {
+                let Some(l) = live.logging_configurations.iter().find(|l| &l.arn == a) else {
                     return Err(PlanError::UnknownLoggingConfiguration {
                         address: address.to_string(),
                         arn: a.clone(),
+                    });
+                };
+                if unusable(&l.state) {
+                    return Err(PlanError::UnusableLoggingConfiguration {
+                        address: format!("{address} references a logging configuration that"),
+                        arn: a.clone(),
+                        state: l.state.as_str().to_string(),
                     });
                 }
                 LoggingTarget::Arn(a.clone())
@@ -327,6 +392,7 @@ fn change(address: Address, action: Action, arn: Option<String>) -> ResourceChan
         write: Write::None,
         tags: TagChanges::default(),
         observed: None,
+        wait_for_active: Vec::new(),
     }
 }
 

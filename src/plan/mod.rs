@@ -227,6 +227,17 @@ pub enum Write {
     DeleteLoggingConfiguration,
 }
 
+impl Write {
+    /// The logging configurations a room write sets (empty for others).
+    pub fn logging_targets(&self) -> &[LoggingTarget] {
+        match self {
+            Write::CreateRoom { spec } => &spec.logging_configurations,
+            Write::UpdateRoom { update } => update.logging_configurations.as_deref().unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 /// Tag calls: one TagResource with `set`, one UntagResource with `remove`.
 /// On create, `set` is every tag (sent inside the Create call).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -277,6 +288,10 @@ pub struct ResourceChange {
     pub tags: TagChanges,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<Observed>,
+    /// Existing logging configurations this room write references that were
+    /// not ACTIVE when planned (CREATING / UPDATING): apply waits for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wait_for_active: Vec<String>,
 }
 
 impl ResourceChange {
