@@ -135,7 +135,6 @@ pub struct Pacer {
     tat: Mutex<HashMap<&'static str, Instant>>,
 }
 
-
 impl Pacer {
     /// How long the caller must wait for its slot (and reserves it).
     pub fn reserve(&self, operation: &'static str, now: Instant) -> Duration {

@@ -684,13 +684,20 @@ fn room_in_manifest_without_details_is_an_internal_error() {
 #[test]
 fn a_failed_configuration_the_manifest_keeps_stops_the_plan() {
     let mut d = desired();
-    d.logging_configurations.insert("archive".into(), d_lc("archive"));
+    d.logging_configurations
+        .insert("archive".into(), d_lc("archive"));
     let mut lc = l_lc("LCAAAAAAAAAA", "archive");
     lc.state = LoggingConfigurationState::CreateFailed;
-    let live = LiveState { logging_configurations: vec![lc.clone()], ..Default::default() };
+    let live = LiveState {
+        logging_configurations: vec![lc.clone()],
+        ..Default::default()
+    };
     let err = plan(&d, &live, "us-west-2").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("CREATE_FAILED") && msg.contains(&lc.arn) && msg.contains("delete"), "{msg}");
+    assert!(
+        msg.contains("CREATE_FAILED") && msg.contains(&lc.arn) && msg.contains("delete"),
+        "{msg}"
+    );
     // Leaving the manifest, it is simply deleted.
     let p = run(&desired(), &live);
     assert_eq!(only(&p).action, Action::Delete);
@@ -701,8 +708,14 @@ fn a_failed_configuration_the_manifest_keeps_stops_the_plan() {
     r.logging_configurations = vec![LoggingConfigurationRef::Arn(foreign.arn.clone())];
     let mut d2 = desired();
     d2.rooms.insert("lobby".into(), r);
-    let live2 = LiveState { logging_configurations: vec![foreign], ..Default::default() };
-    assert!(matches!(plan(&d2, &live2, "us-west-2"), Err(PlanError::UnusableLoggingConfiguration { .. })));
+    let live2 = LiveState {
+        logging_configurations: vec![foreign],
+        ..Default::default()
+    };
+    assert!(matches!(
+        plan(&d2, &live2, "us-west-2"),
+        Err(PlanError::UnusableLoggingConfiguration { .. })
+    ));
 }
 
 #[test]
@@ -711,26 +724,47 @@ fn room_writes_wait_for_existing_configurations_still_creating() {
     d.logging_configurations.insert("slow".into(), d_lc("slow"));
     d.logging_configurations.insert("busy".into(), {
         let mut l = d_lc("busy");
-        l.destination = Destination::Firehose { delivery_stream_name: "s".into() };
+        l.destination = Destination::Firehose {
+            delivery_stream_name: "s".into(),
+        };
         l
     });
     let mut r = d_room("lobby");
-    r.logging_configurations =
-        vec![LoggingConfigurationRef::Key("slow".into()), LoggingConfigurationRef::Key("busy".into())];
+    r.logging_configurations = vec![
+        LoggingConfigurationRef::Key("slow".into()),
+        LoggingConfigurationRef::Key("busy".into()),
+    ];
     d.rooms.insert("lobby".into(), r);
     let mut slow = l_lc("LCSLOWSLOWSL", "slow");
     slow.state = LoggingConfigurationState::Creating;
     let mut busy = l_lc("LCBUSYBUSYBU", "busy");
     busy.state = LoggingConfigurationState::Updating;
-    let live = LiveState { logging_configurations: vec![slow.clone(), busy], ..Default::default() };
+    let live = LiveState {
+        logging_configurations: vec![slow.clone(), busy],
+        ..Default::default()
+    };
     let p = run(&d, &live);
-    let room = p.resource_changes.iter().find(|c| c.address == "rooms.lobby").unwrap();
+    let room = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address == "rooms.lobby")
+        .unwrap();
     // busy is updated by this plan (apply waits for it as a dependency); slow is not.
     assert_eq!(room.wait_for_active, [slow.arn.clone()]);
     // A room whose list does not change waits for nothing.
     let mut lr = l_room("AAAAAAAAAAAA", "lobby");
-    lr.logging_configuration_arns = live.logging_configurations.iter().map(|l| l.arn.clone()).collect();
-    let live = LiveState { rooms: vec![lr], ..live };
+    lr.logging_configuration_arns = live
+        .logging_configurations
+        .iter()
+        .map(|l| l.arn.clone())
+        .collect();
+    let live = LiveState {
+        rooms: vec![lr],
+        ..live
+    };
     let p = run(&d, &live);
-    assert!(p.resource_changes.iter().all(|c| c.wait_for_active.is_empty()));
+    assert!(p
+        .resource_changes
+        .iter()
+        .all(|c| c.wait_for_active.is_empty()));
 }
