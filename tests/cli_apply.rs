@@ -2947,22 +2947,11 @@ fn ivsctl_on_terminal(env: &Env, args: &[&str], input: &str) -> Option<(i32, Str
         .chain(args.iter().copied())
         .map(quote)
         .collect();
-    let mut child = Command::new(script)
-        .args(["-qec", &line.join(" "), "/dev/null"])
-        .current_dir(env.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ivsctl-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ivsctl-test-credentials",
-        )
-        .env("AWS_ENDPOINT_URL", env.emu.endpoint())
-        .env("NO_COLOR", "1")
+    let mut cmd = Command::new(script);
+    cmd.args(["-qec", &line.join(" "), "/dev/null"])
+        .current_dir(env.dir.path());
+    common::isolated_env(&mut cmd, &env.emu.endpoint());
+    let mut child = cmd
         .env("TERM", "dumb")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

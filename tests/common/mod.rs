@@ -115,18 +115,11 @@ pub fn ivsctl(endpoint: &str, args: &[&str]) -> (i32, String, String) {
     ivsctl_in(None, endpoint, args, None)
 }
 
-/// Like `ivsctl`, in `dir` (when given) and with `stdin` piped in (when given).
-pub fn ivsctl_in(
-    dir: Option<&std::path::Path>,
-    endpoint: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> (i32, String, String) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
-    cmd.args(args)
-        .env_clear()
+/// The environment every run of the binary gets: dummy credentials, no AWS
+/// config from the machine, no instance metadata, no colour, and the emulator
+/// as endpoint (none when `endpoint` is empty).
+pub fn isolated_env(cmd: &mut std::process::Command, endpoint: &str) {
+    cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
         .env("AWS_SECRET_ACCESS_KEY", "test-secret")
@@ -137,17 +130,31 @@ pub fn ivsctl_in(
             "AWS_SHARED_CREDENTIALS_FILE",
             "/nonexistent/ivsctl-test-credentials",
         )
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("NO_COLOR", "1");
     if !endpoint.is_empty() {
         cmd.env("AWS_ENDPOINT_URL", endpoint);
     }
+}
+
+/// Like `ivsctl`, in `dir` (when given) and with `stdin` piped in (when given).
+pub fn ivsctl_in(
+    dir: Option<&std::path::Path>,
+    endpoint: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
+    cmd.args(args);
+    isolated_env(&mut cmd, endpoint);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     if let Some(d) = dir {
         cmd.current_dir(d);
     }
@@ -184,25 +191,11 @@ pub fn ivsctl_timeout(
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/ivsctl-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ivsctl-test-credentials",
-        )
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+    cmd.args(args);
+    isolated_env(&mut cmd, endpoint);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if !endpoint.is_empty() {
-        cmd.env("AWS_ENDPOINT_URL", endpoint);
-    }
     let mut child = cmd.spawn().expect("spawn ivsctl");
     let mut stdout = child.stdout.take().expect("stdout");
     let mut stderr = child.stderr.take().expect("stderr");
