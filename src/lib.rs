@@ -11,6 +11,8 @@ pub mod cli;
 pub mod commands;
 pub mod emulator;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod live;
 pub mod manifest;
 pub mod model;

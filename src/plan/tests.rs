@@ -4,87 +4,14 @@ use super::*;
 use crate::model::*;
 use serde_json::json;
 
-const STACK: &str = "prod-chat";
-const T0: &str = "2026-11-26T01:00:00.000Z";
-const T1: &str = "2026-11-26T02:00:00.000Z";
-
-fn lc_arn(id: &str) -> String {
-    format!("arn:aws:ivschat:us-west-2:123456789012:logging-configuration/{id}")
-}
-
-fn room_arn(id: &str) -> String {
-    format!("arn:aws:ivschat:us-west-2:123456789012:room/{id}")
-}
-
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn owned(key: &str) -> Tags {
-    tags(&[(TAG_STACK, STACK), (TAG_KEY, key)])
-}
-
-fn desired() -> DesiredStack {
-    DesiredStack {
-        stack: STACK.into(),
-        ..Default::default()
-    }
-}
-
-fn d_room(name: &str) -> DesiredRoom {
-    DesiredRoom {
-        name: name.into(),
-        maximum_message_length: 500,
-        maximum_message_rate_per_second: 10,
-        message_review_handler: None,
-        logging_configurations: vec![],
-        tags: Tags::new(),
-        protect: false,
-    }
-}
-
-fn l_room(id: &str, key: &str) -> LiveRoom {
-    LiveRoom {
-        arn: room_arn(id),
-        id: id.into(),
-        name: key.into(),
-        maximum_message_length: Some(500),
-        maximum_message_rate_per_second: Some(10),
-        message_review_handler: None,
-        logging_configuration_arns: vec![],
-        tags: owned(key),
-        create_time: T0.into(),
-        update_time: T0.into(),
-    }
-}
+use crate::fixtures::{d_room, desired, l_room, lc_arn, room_arn, tags, STACK, T1};
 
 fn d_lc(name: &str) -> DesiredLoggingConfiguration {
-    DesiredLoggingConfiguration {
-        name: name.into(),
-        destination: Destination::S3 {
-            bucket_name: "chat-logs".into(),
-        },
-        tags: Tags::new(),
-        protect: false,
-    }
+    crate::fixtures::d_lc(name, "chat-logs")
 }
 
 fn l_lc(id: &str, key: &str) -> LiveLoggingConfiguration {
-    LiveLoggingConfiguration {
-        arn: lc_arn(id),
-        id: id.into(),
-        name: key.into(),
-        destination: Destination::S3 {
-            bucket_name: "chat-logs".into(),
-        },
-        state: LoggingConfigurationState::Active,
-        tags: owned(key),
-        create_time: T0.into(),
-        update_time: T0.into(),
-    }
+    crate::fixtures::l_lc(id, key, "chat-logs")
 }
 
 fn run(d: &DesiredStack, l: &LiveState) -> Plan {

@@ -4,83 +4,11 @@
 use crate::model::*;
 use crate::plan::{plan, Plan};
 
-pub const STACK: &str = "prod-chat";
+use crate::fixtures::{d_lc, d_room, l_lc, l_room, tags, T1};
+pub use crate::fixtures::{lc_arn, STACK};
+
 const REGION: &str = "us-west-2";
-const T0: &str = "2026-11-26T01:00:00.000Z";
-const T1: &str = "2026-11-26T02:00:00.000Z";
 const REVIEW: &str = "arn:aws:lambda:us-west-2:123456789012:function:review";
-
-pub fn lc_arn(id: &str) -> String {
-    format!("arn:aws:ivschat:us-west-2:123456789012:logging-configuration/{id}")
-}
-
-fn room_arn(id: &str) -> String {
-    format!("arn:aws:ivschat:us-west-2:123456789012:room/{id}")
-}
-
-fn tags(pairs: &[(&str, &str)]) -> Tags {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn owned(key: &str) -> Tags {
-    tags(&[(TAG_STACK, STACK), (TAG_KEY, key)])
-}
-
-fn d_room(name: &str) -> DesiredRoom {
-    DesiredRoom {
-        name: name.into(),
-        maximum_message_length: 500,
-        maximum_message_rate_per_second: 10,
-        message_review_handler: None,
-        logging_configurations: vec![],
-        tags: Tags::new(),
-        protect: false,
-    }
-}
-
-fn l_room(id: &str, key: &str) -> LiveRoom {
-    LiveRoom {
-        arn: room_arn(id),
-        id: id.into(),
-        name: key.into(),
-        maximum_message_length: Some(500),
-        maximum_message_rate_per_second: Some(10),
-        message_review_handler: None,
-        logging_configuration_arns: vec![],
-        tags: owned(key),
-        create_time: T0.into(),
-        update_time: T0.into(),
-    }
-}
-
-fn d_lc(name: &str, bucket: &str) -> DesiredLoggingConfiguration {
-    DesiredLoggingConfiguration {
-        name: name.into(),
-        destination: Destination::S3 {
-            bucket_name: bucket.into(),
-        },
-        tags: Tags::new(),
-        protect: false,
-    }
-}
-
-fn l_lc(id: &str, key: &str, bucket: &str) -> LiveLoggingConfiguration {
-    LiveLoggingConfiguration {
-        arn: lc_arn(id),
-        id: id.into(),
-        name: key.into(),
-        destination: Destination::S3 {
-            bucket_name: bucket.into(),
-        },
-        state: LoggingConfigurationState::Active,
-        tags: owned(key),
-        create_time: T0.into(),
-        update_time: T0.into(),
-    }
-}
 
 fn key(k: &str) -> LoggingConfigurationRef {
     LoggingConfigurationRef::Key(k.into())
