@@ -3,13 +3,15 @@
 //! the process exit code.
 
 use crate::aws::AwsSettings;
+use crate::chat::RawRequest;
+use crate::commands::chat::ChatFormat;
 use crate::commands::{self, Globals};
 use crate::emulator::{self, EmulatorConfig, Quotas};
 use crate::error::{Error, ExitStatus, ERROR_EXIT_CODE};
 use crate::render::Format;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::terminal::Terminal;
+use clap::{Args, Parser, Subcommand};
 use miette::IntoDiagnostic;
-use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,26 +73,6 @@ pub struct ManifestArgs {
     pub files: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Terraform-like text.
-    Human,
-    /// One JSON document (see docs/plan-format.md).
-    Json,
-    /// A summary table and details for a pull-request comment.
-    Markdown,
-}
-
-impl From<OutputFormat> for Format {
-    fn from(f: OutputFormat) -> Format {
-        match f {
-            OutputFormat::Human => Format::Human,
-            OutputFormat::Json => Format::Json,
-            OutputFormat::Markdown => Format::Markdown,
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a manifest offline: every API constraint and manifest rule; no network.
@@ -117,8 +99,8 @@ pub struct PlanCmd {
     #[command(flatten)]
     pub manifest: ManifestArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Also save the plan to FILE, for `ivsctl apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -144,8 +126,8 @@ pub struct ApplyCmd {
     #[arg(long)]
     pub auto_approve: bool,
     /// Output format of the plan and the report.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Refuse a plan that deletes more than N resources.
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
@@ -162,8 +144,8 @@ pub struct DestroyCmd {
     #[arg(long)]
     pub auto_approve: bool,
     /// Output format of the plan and the report.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Refuse if more than N resources would be deleted.
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
@@ -190,14 +172,8 @@ pub struct RoomOpts {
     #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
     pub files: Vec<PathBuf>,
     /// `plain` for people, `json` for scripts.
-    #[arg(long, value_enum, default_value_t = ChatOutput::Plain)]
-    pub format: ChatOutput,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChatOutput {
-    Plain,
-    Json,
+    #[arg(long, value_enum, default_value_t = ChatFormat::Plain)]
+    pub format: ChatFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,14 +240,6 @@ pub struct ExportCmd {
     pub output_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum QuotaMode {
-    /// Enforce AWS's per-operation rate quotas (429 ThrottlingException) and resource quotas.
-    Aws,
-    /// Enforce resource quotas only.
-    Off,
-}
-
 #[derive(Debug, Args)]
 #[command(
     after_help = "Point clients at it with --endpoint-url http://127.0.0.1:4566 (or AWS_ENDPOINT_URL) \
@@ -291,8 +259,8 @@ pub struct EmulatorArgs {
           value_parser = parse_account_id)]
     pub account_id: String,
     /// `aws`: enforce AWS's per-operation rate quotas; `off`: resource quotas only.
-    #[arg(long, value_enum, default_value_t = QuotaMode::Off)]
-    pub quotas: QuotaMode,
+    #[arg(long, value_enum, default_value_t = Quotas::Off)]
+    pub quotas: Quotas,
     /// Delay every response by N milliseconds.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
@@ -341,10 +309,7 @@ impl EmulatorArgs {
             state_file: self.state,
             region: region.unwrap_or_else(|| emulator::DEFAULT_REGION.to_string()),
             account_id: self.account_id,
-            quotas: match self.quotas {
-                QuotaMode::Aws => Quotas::Aws,
-                QuotaMode::Off => Quotas::Off,
-            },
+            quotas: self.quotas,
             latency: Duration::from_millis(self.latency_ms),
             fault_rate: self.fault_rate,
             seed: self.seed,
@@ -354,12 +319,6 @@ impl EmulatorArgs {
             logging_configuration_quota: self.logging_configuration_quota,
         }
     }
-}
-
-/// Colour only on a terminal, and never with `--no-color` or `NO_COLOR`.
-pub fn use_color(no_color_flag: bool, stream_is_terminal: bool) -> bool {
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    stream_is_terminal && !no_color_flag && !no_color_env
 }
 
 /// Parses the command line, runs the command, maps the outcome to an exit code.
@@ -376,8 +335,8 @@ pub fn run() -> ExitCode {
             };
         }
     };
-    let color = use_color(cli.global.no_color, std::io::stderr().is_terminal());
-    let wrap = std::io::stderr().is_terminal();
+    let terminal = Terminal::detect(cli.global.no_color);
+    let (color, wrap) = (terminal.color_stderr, terminal.stderr);
     let _ = miette::set_hook(Box::new(move |_| {
         // Never split words at hyphens (ARNs must stay whole to be copied), and
         // do not wrap at all when stderr goes to a file or a pipe.
@@ -391,7 +350,7 @@ pub fn run() -> ExitCode {
                 .build(),
         )
     }));
-    match dispatch(cli) {
+    match dispatch(cli, terminal) {
         Ok(status) => status.into(),
         // A closed stdout (`ivsctl plan | head`) is not an error worth a report.
         Err(report) if is_broken_pipe(&report) => ExitCode::from(ERROR_EXIT_CODE),
@@ -409,6 +368,12 @@ fn is_broken_pipe(report: &Error) -> bool {
     })
 }
 
+/// `ivsctl emulator` could not start or stopped on an error.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("emulator: {0}")]
+#[diagnostic(code(ivsctl::emulator))]
+struct EmulatorError(emulator::StartError);
+
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -416,22 +381,22 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .into_diagnostic()
 }
 
-fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
+fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
     let global = cli.global;
     let globals = Globals {
         aws: AwsSettings {
             region: global.region.clone(),
             profile: global.profile.clone(),
             endpoint_url: global.endpoint_url.clone(),
-            dummy_credentials: false,
             verbose: global.verbose,
+            ..AwsSettings::default()
         },
         local_state: match (&global.local_state, global.local) {
             (Some(path), _) => Some(path.clone()),
             (None, true) => Some(PathBuf::from(commands::DEFAULT_LOCAL_STATE)),
             (None, false) => None,
         },
-        color: use_color(global.no_color, std::io::stdout().is_terminal()),
+        terminal,
         verbose: global.verbose,
     };
     let stdout = std::io::stdout();
@@ -441,14 +406,14 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
             let config = args.into_config(global.region);
             runtime()?
                 .block_on(emulator::run(config))
-                .map_err(|e| miette::miette!("emulator: {e}"))?;
+                .map_err(EmulatorError)?;
             Ok(ExitStatus::Success)
         }
         Command::Validate(args) => commands::validate::run(&args.files, &mut out),
         Command::Plan(cmd) => {
             let args = commands::plan::PlanArgs {
                 files: cmd.manifest.files,
-                format: cmd.format.into(),
+                format: cmd.format,
                 out: cmd.out,
                 detailed_exitcode: cmd.detailed_exitcode,
             };
@@ -459,7 +424,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                 files: cmd.files,
                 planfile: cmd.planfile,
                 auto_approve: cmd.auto_approve,
-                format: cmd.format.into(),
+                format: cmd.format,
                 max_deletes: cmd.max_deletes,
                 allow_empty: cmd.allow_empty,
             };
@@ -470,7 +435,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                 files: cmd.manifest.files,
                 planfile: None,
                 auto_approve: cmd.auto_approve,
-                format: cmd.format.into(),
+                format: cmd.format,
                 max_deletes: cmd.max_deletes,
                 allow_empty: true,
             };
@@ -485,8 +450,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
             runtime()?.block_on(commands::import::run(&globals, &args, &mut out))
         }
         Command::Chat(cmd) => {
-            use commands::chat::{ChatCommand, ChatFormat, RoomArg};
-            let (room, command) = match cmd {
+            let (room, request) = match cmd {
                 ChatCmd::Token {
                     room,
                     user_id,
@@ -495,7 +459,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                     attributes,
                 } => (
                     room,
-                    ChatCommand::Token {
+                    RawRequest::Token {
                         user_id,
                         capabilities,
                         session_minutes,
@@ -508,7 +472,7 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                     attributes,
                 } => (
                     room,
-                    ChatCommand::SendEvent {
+                    RawRequest::SendEvent {
                         event_name,
                         attributes,
                     },
@@ -517,23 +481,23 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                     room,
                     message_id,
                     reason,
-                } => (room, ChatCommand::DeleteMessage { message_id, reason }),
+                } => (room, RawRequest::DeleteMessage { message_id, reason }),
                 ChatCmd::DisconnectUser {
                     room,
                     user_id,
                     reason,
-                } => (room, ChatCommand::DisconnectUser { user_id, reason }),
+                } => (room, RawRequest::DisconnectUser { user_id, reason }),
             };
-            let format = match room.format {
-                ChatOutput::Plain => ChatFormat::Plain,
-                ChatOutput::Json => ChatFormat::Json,
-            };
-            let room_arg = RoomArg {
+            let room_arg = commands::chat::RoomArg {
                 room: room.room,
                 files: room.files,
             };
             runtime()?.block_on(commands::chat::run(
-                &globals, &room_arg, &command, format, &mut out,
+                &globals,
+                &room_arg,
+                request,
+                room.format,
+                &mut out,
             ))
         }
         Command::Export(cmd) => {

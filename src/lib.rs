@@ -19,6 +19,8 @@ pub mod model;
 pub mod plan;
 pub mod progress;
 pub mod render;
+pub mod schema;
+pub mod terminal;
 pub mod trace;
 
 pub use error::{Error, ExitStatus};

@@ -8,7 +8,7 @@
 //! as soon as the page naming their room arrives, so the three operations'
 //! rate quotas are used in parallel. Every call is paced by `Api::pace`.
 
-use crate::aws::{iso_time as time, Api, ApiError};
+use crate::aws::{iso_time as time, Api, ApiError, Retry};
 use crate::model::{
     Destination, FallbackResult, LiveLoggingConfiguration, LiveRoom, LiveState,
     LoggingConfigurationState, MessageReviewHandler, Tags,
@@ -42,19 +42,27 @@ pub async fn list_logging_configurations(
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        api.pace(
-            "ListLoggingConfigurations",
-            token.as_deref().map(|_| "(next page)").unwrap_or(""),
-        )
-        .await;
+        let target = token.as_deref().map(|_| "(next page)").unwrap_or("");
+        let next = token.take();
         let page = api
-            .client
-            .list_logging_configurations()
-            .max_results(PAGE_SIZE)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("ListLoggingConfigurations", e))?;
+            .call(
+                "ListLoggingConfigurations",
+                target,
+                Retry::IDEMPOTENT,
+                |client| {
+                    let next = next.clone();
+                    async move {
+                        client
+                            .list_logging_configurations()
+                            .max_results(PAGE_SIZE)
+                            .set_next_token(next)
+                            .send()
+                            .await
+                            .map_err(|e| ApiError::from_sdk("ListLoggingConfigurations", e))
+                    }
+                },
+            )
+            .await?;
         for s in page.logging_configurations() {
             out.push(lc_from_summary(s)?);
         }
@@ -78,19 +86,22 @@ async fn list_rooms_with_details(
     let mut gets = tokio::task::JoinSet::new();
     let mut token: Option<String> = None;
     loop {
-        api.pace(
-            "ListRooms",
-            token.as_deref().map(|_| "(next page)").unwrap_or(""),
-        )
-        .await;
+        let target = token.as_deref().map(|_| "(next page)").unwrap_or("");
+        let next = token.take();
         let page = api
-            .client
-            .list_rooms()
-            .max_results(PAGE_SIZE)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("ListRooms", e))?;
+            .call("ListRooms", target, Retry::IDEMPOTENT, |client| {
+                let next = next.clone();
+                async move {
+                    client
+                        .list_rooms()
+                        .max_results(PAGE_SIZE)
+                        .set_next_token(next)
+                        .send()
+                        .await
+                        .map_err(|e| ApiError::from_sdk("ListRooms", e))
+                }
+            })
+            .await?;
         for s in page.rooms() {
             let room = room_from_summary(s)?;
             if needs_details(&room) {
@@ -107,12 +118,8 @@ async fn list_rooms_with_details(
     }
     let mut details: HashMap<String, Option<LiveRoom>> = HashMap::new();
     while let Some(joined) = gets.join_next().await {
-        let (arn, result) = joined.map_err(|e| ApiError {
-            operation: "GetRoom".into(),
-            code: None,
-            status: None,
-            message: format!("task failed: {e}"),
-        })?;
+        let (arn, result) =
+            joined.map_err(|e| ApiError::malformed("GetRoom", format!("task failed: {e}")))?;
         details.insert(arn, result?);
     }
     // A room deleted between the list and its GetRoom is gone: drop it.
@@ -127,8 +134,17 @@ async fn list_rooms_with_details(
 
 /// GetRoom; `None` when the room does not exist.
 pub async fn get_room(api: &Api, arn: &str) -> Result<Option<LiveRoom>, ApiError> {
-    api.pace("GetRoom", arn).await;
-    match api.client.get_room().identifier(arn).send().await {
+    let got = api
+        .call("GetRoom", arn, Retry::IDEMPOTENT, |client| async move {
+            client
+                .get_room()
+                .identifier(arn)
+                .send()
+                .await
+                .map_err(|e| ApiError::from_sdk("GetRoom", e))
+        })
+        .await;
+    match got {
         Ok(out) => Ok(Some(LiveRoom {
             arn: required(out.arn(), "GetRoom", "arn")?,
             id: required(out.id(), "GetRoom", "id")?,
@@ -141,14 +157,8 @@ pub async fn get_room(api: &Api, arn: &str) -> Result<Option<LiveRoom>, ApiError
             create_time: time(out.create_time()),
             update_time: time(out.update_time()),
         })),
-        Err(e) => {
-            let e = ApiError::from_sdk("GetRoom", e);
-            if e.is_not_found() {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -157,14 +167,22 @@ pub async fn get_logging_configuration(
     api: &Api,
     arn: &str,
 ) -> Result<Option<LiveLoggingConfiguration>, ApiError> {
-    api.pace("GetLoggingConfiguration", arn).await;
-    match api
-        .client
-        .get_logging_configuration()
-        .identifier(arn)
-        .send()
-        .await
-    {
+    let got = api
+        .call(
+            "GetLoggingConfiguration",
+            arn,
+            Retry::IDEMPOTENT,
+            |client| async move {
+                client
+                    .get_logging_configuration()
+                    .identifier(arn)
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::from_sdk("GetLoggingConfiguration", e))
+            },
+        )
+        .await;
+    match got {
         Ok(out) => Ok(Some(LiveLoggingConfiguration {
             arn: required(out.arn(), "GetLoggingConfiguration", "arn")?,
             id: required(out.id(), "GetLoggingConfiguration", "id")?,
@@ -175,24 +193,14 @@ pub async fn get_logging_configuration(
             create_time: time(out.create_time()),
             update_time: time(out.update_time()),
         })),
-        Err(e) => {
-            let e = ApiError::from_sdk("GetLoggingConfiguration", e);
-            if e.is_not_found() {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
-fn required(v: Option<&str>, operation: &str, field: &str) -> Result<String, ApiError> {
-    v.map(String::from).ok_or_else(|| ApiError {
-        operation: operation.into(),
-        code: None,
-        status: None,
-        message: format!("the response has no `{field}`"),
-    })
+fn required(v: Option<&str>, operation: &'static str, field: &str) -> Result<String, ApiError> {
+    v.map(String::from)
+        .ok_or_else(|| ApiError::malformed(operation, format!("the response has no `{field}`")))
 }
 
 fn room_from_summary(s: &RoomSummary) -> Result<LiveRoom, ApiError> {
@@ -243,15 +251,13 @@ fn handler(
 
 fn destination(
     d: Option<&DestinationConfiguration>,
-    operation: &str,
+    operation: &'static str,
 ) -> Result<Destination, ApiError> {
     let unknown = |what: &str| {
-        ApiError {
-        operation: operation.into(),
-        code: None,
-        status: None,
-        message: format!("a logging configuration has {what}; this version of ivsctl knows s3, cloudWatchLogs and firehose"),
-    }
+        ApiError::malformed(
+            operation,
+            format!("a logging configuration has {what}; this version of ivsctl knows s3, cloudWatchLogs and firehose"),
+        )
     };
     match d {
         Some(DestinationConfiguration::S3(s)) => Ok(Destination::S3 {
@@ -271,4 +277,34 @@ fn destination(
 fn tags(t: Option<&HashMap<String, String>>) -> Tags {
     t.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
+}
+
+/// The List pages of the types asked for, summaries only (no GetRoom): what
+/// a saved plan's staleness check and the commands that need only ARNs and
+/// tags read.
+pub async fn list(
+    api: &Api,
+    rooms: bool,
+    logging_configurations: bool,
+) -> Result<LiveState, ApiError> {
+    let (logging_configurations, rooms) = tokio::try_join!(
+        async {
+            if logging_configurations {
+                list_logging_configurations(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if rooms {
+                list_rooms(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        }
+    )?;
+    Ok(LiveState {
+        logging_configurations,
+        rooms,
+    })
 }

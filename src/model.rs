@@ -312,6 +312,157 @@ pub fn ownership(tags: &Tags) -> Option<Ownership<'_>> {
     })
 }
 
+/// What the planner and the commands need of any live resource.
+pub trait LiveResource {
+    const TYPE: ResourceType;
+    fn arn(&self) -> &str;
+    fn tags(&self) -> &Tags;
+    fn update_time(&self) -> &str;
+}
+
+impl LiveResource for LiveRoom {
+    const TYPE: ResourceType = ResourceType::Room;
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn update_time(&self) -> &str {
+        &self.update_time
+    }
+}
+
+impl LiveResource for LiveLoggingConfiguration {
+    const TYPE: ResourceType = ResourceType::LoggingConfiguration;
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn update_time(&self) -> &str {
+        &self.update_time
+    }
+}
+
+/// Two live resources claim one address of a stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateClaim {
+    pub stack: String,
+    pub address: Address,
+    /// Sorted.
+    pub arns: Vec<String>,
+}
+
+/// Live resources by owner: stack -> key -> the resources that claim it
+/// (one, unless two claim the same key). Built once from a `LiveState`; the
+/// one place that reads ownership tags in bulk.
+#[derive(Debug)]
+pub struct Owners<'a, T> {
+    by_stack: BTreeMap<&'a str, BTreeMap<&'a str, Vec<&'a T>>>,
+    unowned: Vec<&'a T>,
+}
+
+impl<'a, T: LiveResource> Owners<'a, T> {
+    pub fn new(items: &'a [T]) -> Self {
+        let mut by_stack: BTreeMap<&'a str, BTreeMap<&'a str, Vec<&'a T>>> = BTreeMap::new();
+        let mut unowned = Vec::new();
+        for item in items {
+            match ownership(item.tags()) {
+                Some(o) => by_stack
+                    .entry(o.stack)
+                    .or_default()
+                    .entry(o.key)
+                    .or_default()
+                    .push(item),
+                None => unowned.push(item),
+            }
+        }
+        Owners { by_stack, unowned }
+    }
+
+    /// The stacks that own at least one resource of this type.
+    pub fn stacks(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.by_stack.keys().copied()
+    }
+
+    /// The resource that `stack` / `key` names, if any; two is an error.
+    pub fn get(&self, stack: &str, key: &str) -> Result<Option<&'a T>, DuplicateClaim> {
+        match self.by_stack.get(stack).and_then(|m| m.get(key)) {
+            None => Ok(None),
+            Some(v) if v.len() == 1 => Ok(Some(v[0])),
+            Some(v) => Err(duplicate(stack, key, T::TYPE, v)),
+        }
+    }
+
+    /// Every resource of `stack`, by key; the first key claimed twice is an
+    /// error.
+    pub fn of_stack(&self, stack: &str) -> Result<BTreeMap<&'a str, &'a T>, DuplicateClaim> {
+        let mut out = BTreeMap::new();
+        for (key, v) in self.by_stack.get(stack).into_iter().flatten() {
+            if v.len() > 1 {
+                return Err(duplicate(stack, key, T::TYPE, v));
+            }
+            out.insert(*key, v[0]);
+        }
+        Ok(out)
+    }
+
+    /// Resources no stack owns.
+    pub fn unowned(&self) -> &[&'a T] {
+        &self.unowned
+    }
+}
+
+fn duplicate<T: LiveResource>(stack: &str, key: &str, t: ResourceType, v: &[&T]) -> DuplicateClaim {
+    let mut arns: Vec<String> = v.iter().map(|r| r.arn().to_string()).collect();
+    arns.sort();
+    DuplicateClaim {
+        stack: stack.to_string(),
+        address: Address {
+            resource_type: t,
+            key: key.to_string(),
+        },
+        arns,
+    }
+}
+
+/// Both types' owners.
+#[derive(Debug)]
+pub struct OwnershipIndex<'a> {
+    pub rooms: Owners<'a, LiveRoom>,
+    pub logging_configurations: Owners<'a, LiveLoggingConfiguration>,
+}
+
+impl<'a> OwnershipIndex<'a> {
+    pub fn new(live: &'a LiveState) -> Self {
+        OwnershipIndex {
+            rooms: Owners::new(&live.rooms),
+            logging_configurations: Owners::new(&live.logging_configurations),
+        }
+    }
+
+    /// Every stack that owns something, sorted.
+    pub fn stacks(&self) -> std::collections::BTreeSet<&'a str> {
+        self.rooms
+            .stacks()
+            .chain(self.logging_configurations.stacks())
+            .collect()
+    }
+
+    /// The ARN of the live resource at `address` of `stack`.
+    pub fn arn(&self, stack: &str, address: &Address) -> Result<Option<&'a str>, DuplicateClaim> {
+        Ok(match address.resource_type {
+            ResourceType::Room => self.rooms.get(stack, &address.key)?.map(|r| r.arn.as_str()),
+            ResourceType::LoggingConfiguration => self
+                .logging_configurations
+                .get(stack, &address.key)?
+                .map(|l| l.arn.as_str()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +477,46 @@ mod tests {
         assert_eq!(Address::parse("room.lobby"), None);
         assert_eq!(Address::parse("rooms."), None);
         assert_eq!(Address::parse("rooms"), None);
+    }
+
+    #[test]
+    fn the_index_groups_by_stack_and_key_and_reports_double_claims() {
+        let room = |id: &str, tags: &[(&str, &str)]| LiveRoom {
+            arn: format!("arn:aws:ivschat:us-east-1:1:room/{id}"),
+            id: id.into(),
+            name: String::new(),
+            maximum_message_length: None,
+            maximum_message_rate_per_second: None,
+            message_review_handler: None,
+            logging_configuration_arns: vec![],
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            create_time: String::new(),
+            update_time: String::new(),
+        };
+        let live = LiveState {
+            logging_configurations: vec![],
+            rooms: vec![
+                room("A", &[(TAG_STACK, "s"), (TAG_KEY, "a")]),
+                room("B", &[(TAG_STACK, "s"), (TAG_KEY, "b")]),
+                room("C", &[(TAG_STACK, "s"), (TAG_KEY, "b")]),
+                room("D", &[(TAG_STACK, "t"), (TAG_KEY, "a")]),
+                room("E", &[("team", "x")]),
+            ],
+        };
+        let index = OwnershipIndex::new(&live);
+        assert_eq!(index.stacks().into_iter().collect::<Vec<_>>(), ["s", "t"]);
+        assert_eq!(index.rooms.get("s", "a").unwrap().unwrap().id, "A");
+        assert_eq!(index.rooms.get("t", "a").unwrap().unwrap().id, "D");
+        assert!(index.rooms.get("s", "z").unwrap().is_none());
+        let dup = index.rooms.get("s", "b").unwrap_err();
+        assert_eq!(dup.address, Address::room("b"));
+        assert_eq!(dup.arns.len(), 2);
+        assert!(index.rooms.of_stack("s").is_err());
+        assert_eq!(index.rooms.of_stack("t").unwrap().len(), 1);
+        assert_eq!(index.rooms.unowned().len(), 1);
     }
 
     #[test]

@@ -3,25 +3,27 @@
 //! stdout stays reserved for the plan and the report.
 
 use crate::apply::{Outcome, Progress, ReportEntry};
+use crate::model::Address;
 use crate::plan::{Action, ResourceChange};
+use crate::terminal::Terminal;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The apply progress for this process: live on a terminal, plain otherwise.
-pub fn apply_progress(color: bool) -> Arc<dyn Progress> {
-    if std::io::stderr().is_terminal() {
-        Arc::new(Live::new(color))
+pub fn apply_progress(terminal: &Terminal) -> Arc<dyn Progress> {
+    if terminal.stderr {
+        Arc::new(Live::new(terminal.color_stderr))
     } else {
         Arc::new(Plain)
     }
 }
 
 /// A spinner while live state is read, on a terminal only.
-pub fn refresh_spinner(what: &str) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+pub fn refresh_spinner(terminal: &Terminal, what: &str) -> Option<ProgressBar> {
+    if !terminal.stderr {
         return None;
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -76,7 +78,7 @@ impl Progress for Plain {
 /// A spinner per running action; finished ones stay as a line.
 struct Live {
     multi: MultiProgress,
-    bars: Mutex<HashMap<String, ProgressBar>>,
+    bars: Mutex<HashMap<Address, ProgressBar>>,
     color: bool,
 }
 
@@ -97,7 +99,7 @@ impl Progress for Live {
             ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(format!("{} {}", verb(change.action), change.address));
+        bar.set_message(format!("{} {}", verb(change.action()), change.address));
         bar.enable_steady_tick(Duration::from_millis(100));
         self.bars
             .lock()
@@ -137,7 +139,7 @@ mod tests {
     #[test]
     fn plain_lines_name_action_result_and_duration() {
         let e = ReportEntry {
-            address: "rooms.lobby".into(),
+            address: Address::room("lobby"),
             action: Action::Update,
             arn: None,
             outcome: Outcome::Failed {

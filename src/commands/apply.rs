@@ -4,17 +4,18 @@
 //! checked against the safety rules, approved, and only then applied. Any
 //! refusal happens before the first write.
 
-use super::plan::make_plan;
-use super::{connect, load_manifest, Globals, Session};
-use crate::apply;
+use super::pipeline::{load_manifest, plan_files};
+use super::{connect, FileError, Globals, Session};
+use crate::apply::{self, Cancel};
 use crate::error::{Error, ExitStatus};
-use crate::model::{ownership, DesiredStack};
-use crate::plan::{self, Action, Plan};
+use crate::model::DesiredStack;
+use crate::plan::{self, saved, stale, Plan};
 use crate::render::{render_plan, render_report, Format, RenderOptions};
-use miette::{miette, IntoDiagnostic};
-use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use miette::IntoDiagnostic;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 
+#[derive(Debug, Clone)]
 pub struct ApplyArgs {
     pub files: Vec<PathBuf>,
     pub planfile: Option<PathBuf>,
@@ -22,6 +23,54 @@ pub struct ApplyArgs {
     pub format: Format,
     pub max_deletes: Option<usize>,
     pub allow_empty: bool,
+}
+
+/// Why apply writes nothing.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Refusal {
+    #[error("apply refuses this plan, writing nothing: {count} delete{} blocked\n{lines}", if *count == 1 { " is" } else { "s are" })]
+    #[diagnostic(code(ivsctl::refused::blocked))]
+    Blocked {
+        count: usize,
+        lines: String,
+        #[help]
+        unblock: String,
+    },
+    #[error("apply refuses this plan, writing nothing: it deletes {deletes} resource{} and --max-deletes is {max}", if *deletes == 1 { "" } else { "s" })]
+    #[diagnostic(
+        code(ivsctl::refused::max_deletes),
+        help("review the deletes above; raise --max-deletes if they are intended")
+    )]
+    MaxDeletes { deletes: usize, max: usize },
+    #[error("apply refuses this plan, writing nothing: the manifest declares no resources, and applying it would delete all {deletes} resource{} of stack {stack}", if *deletes == 1 { "" } else { "s" })]
+    #[diagnostic(
+        code(ivsctl::refused::empty_manifest),
+        help("if the stack really should be empty, pass --allow-empty (or use `ivsctl destroy`)")
+    )]
+    EmptyManifest { deletes: usize, stack: String },
+    #[error("refusing to apply without approval: stdin is not a terminal, and --auto-approve was not given; nothing was changed")]
+    #[diagnostic(
+        code(ivsctl::refused::no_approval),
+        help("review the plan, then run again with --auto-approve (or apply a saved plan: ivsctl plan --out FILE; ivsctl apply FILE)")
+    )]
+    NoApproval,
+    #[error("apply cancelled; nothing was changed")]
+    #[diagnostic(code(ivsctl::refused::cancelled))]
+    Cancelled,
+    #[error("the saved plan {} is stale, so nothing was applied; since it was made:\n{lines}", path.display())]
+    #[diagnostic(
+        code(ivsctl::refused::stale),
+        help("run `ivsctl plan --out FILE` again and review the new plan")
+    )]
+    Stale { path: PathBuf, lines: String },
+    #[error("{}: {source}", path.display())]
+    #[diagnostic(code(ivsctl::saved_plan))]
+    SavedPlan {
+        path: PathBuf,
+        #[source]
+        #[diagnostic_source]
+        source: saved::SavedPlanError,
+    },
 }
 
 pub async fn run(
@@ -32,9 +81,18 @@ pub async fn run(
     match &args.planfile {
         Some(path) => apply_saved(globals, args, path, out).await,
         None => {
-            let (session, manifest, plan) = make_plan(globals, &args.files).await?;
-            let empty = manifest.desired.is_empty();
-            execute(globals, &session, &plan, args, empty, true, out).await
+            let planned = plan_files(globals, &args.files).await?;
+            let empty = planned.manifest.desired.is_empty();
+            execute(
+                globals,
+                &planned.session,
+                &planned.plan,
+                args,
+                empty,
+                true,
+                out,
+            )
+            .await
         }
     }
 }
@@ -48,31 +106,18 @@ pub async fn destroy(
     let manifest = load_manifest(&args.files)?;
     let session = connect(globals, manifest.desired.region.as_deref()).await?;
     // Deletes need no room details: the summaries carry ARNs and tags.
-    let live = crate::live::discover(&session.api, |_| false)
-        .await
-        .map_err(|e| miette!("{e}"))?;
+    let live = crate::live::discover(&session.api, |_| false).await?;
     // Destroying is planning an empty stack; --allow-empty is implied.
     let nothing = DesiredStack {
         stack: manifest.desired.stack.clone(),
         ..Default::default()
     };
-    let plan = plan::plan(&nothing, &live, &session.api.region).map_err(|e| miette!("{e}"))?;
+    let plan = plan::plan(&nothing, &live, &session.api.region)?;
     let args = ApplyArgs {
         allow_empty: true,
-        ..clone_args(args)
+        ..args.clone()
     };
     execute(globals, &session, &plan, &args, false, true, out).await
-}
-
-fn clone_args(a: &ApplyArgs) -> ApplyArgs {
-    ApplyArgs {
-        files: a.files.clone(),
-        planfile: a.planfile.clone(),
-        auto_approve: a.auto_approve,
-        format: a.format,
-        max_deletes: a.max_deletes,
-        allow_empty: a.allow_empty,
-    }
 }
 
 /// The safety rules: no blocked delete, at most `--max-deletes`, and an
@@ -82,51 +127,33 @@ pub fn check_safety(
     max_deletes: Option<usize>,
     empty_manifest: bool,
     allow_empty: bool,
-) -> Result<(), Error> {
+) -> Result<(), Refusal> {
     let blocked: Vec<String> = plan
         .blocked()
-        .map(|c| {
-            format!(
-                "{}: {}",
-                c.address,
-                c.blocked.as_ref().map(|b| b.reason.as_str()).unwrap_or("")
-            )
-        })
+        .filter_map(|c| Some(format!("{}: {}", c.address, c.blocked.as_ref()?.reason)))
         .collect();
     if !blocked.is_empty() {
         let unblock: Vec<String> = plan
             .blocked()
-            .filter_map(|c| {
-                c.blocked
-                    .as_ref()
-                    .map(|b| format!("{}: {}", c.address, b.unblock))
-            })
+            .filter_map(|c| Some(format!("{}: {}", c.address, c.blocked.as_ref()?.unblock)))
             .collect();
-        return Err(miette!(
-            help = format!("to unblock:\n{}", unblock.join("\n")),
-            "apply refuses this plan, writing nothing: {} delete{} blocked\n{}",
-            blocked.len(),
-            if blocked.len() == 1 { " is" } else { "s are" },
-            blocked.join("\n")
-        ));
+        return Err(Refusal::Blocked {
+            count: blocked.len(),
+            lines: blocked.join("\n"),
+            unblock: format!("to unblock:\n{}", unblock.join("\n")),
+        });
     }
     let deletes = plan.deletes();
     if let Some(max) = max_deletes {
         if deletes > max {
-            return Err(miette!(
-                help = "review the deletes above; raise --max-deletes if they are intended",
-                "apply refuses this plan, writing nothing: it deletes {deletes} resource{} and --max-deletes is {max}",
-                if deletes == 1 { "" } else { "s" }
-            ));
+            return Err(Refusal::MaxDeletes { deletes, max });
         }
     }
     if empty_manifest && deletes > 0 && !allow_empty {
-        return Err(miette!(
-            help = "if the stack really should be empty, pass --allow-empty (or use `ivsctl destroy`)",
-            "apply refuses this plan, writing nothing: the manifest declares no resources, and applying it would delete all {deletes} resource{} of stack {}",
-            if deletes == 1 { "" } else { "s" },
-            plan.stack
-        ));
+        return Err(Refusal::EmptyManifest {
+            deletes,
+            stack: plan.stack.clone(),
+        });
     }
     Ok(())
 }
@@ -142,7 +169,7 @@ async fn execute(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let opts = RenderOptions {
-        color: globals.color,
+        color: globals.terminal.color_stdout,
     };
     // JSON is one document, written once at the end (it includes the plan).
     if args.format != Format::Json {
@@ -163,10 +190,24 @@ async fn execute(
     }
     check_safety(plan, args.max_deletes, empty_manifest, args.allow_empty)?;
     if needs_approval && !args.auto_approve {
-        approve(plan)?;
+        approve(globals, plan)?;
     }
-    let progress = crate::progress::apply_progress(globals.color);
-    let report = apply::apply(&session.api, plan, progress).await;
+    let progress = crate::progress::apply_progress(&globals.terminal);
+    let cancel = Cancel::default();
+    let on_interrupt = cancel.clone();
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            crate::trace::line(format_args!(
+                "Interrupted: finishing the calls in flight, starting no new ones (Ctrl-C again to stop at once)."
+            ));
+            on_interrupt.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let report = apply::apply(&session.api, plan, progress, cancel).await;
+    interrupt.abort();
     render_report(plan, &report, args.format, &opts, out).into_diagnostic()?;
     Ok(if report.succeeded() {
         ExitStatus::Success
@@ -176,13 +217,9 @@ async fn execute(
 }
 
 /// Asks on the terminal; without one, refuses (nothing is written).
-fn approve(plan: &Plan) -> Result<(), Error> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(miette!(
-            help = "review the plan, then run again with --auto-approve (or apply a saved plan: ivsctl plan --out FILE; ivsctl apply FILE)",
-            "refusing to apply without approval: stdin is not a terminal, and --auto-approve was not given; nothing was changed"
-        ));
+fn approve(globals: &Globals, plan: &Plan) -> Result<(), Error> {
+    if !globals.terminal.stdin {
+        return Err(Refusal::NoApproval.into());
     }
     let s = plan.summary();
     let mut err = std::io::stderr().lock();
@@ -193,9 +230,12 @@ fn approve(plan: &Plan) -> Result<(), Error> {
     );
     let _ = err.flush();
     let mut answer = String::new();
-    stdin.lock().read_line(&mut answer).into_diagnostic()?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .into_diagnostic()?;
     if answer.trim() != "yes" {
-        return Err(miette!("apply cancelled; nothing was changed"));
+        return Err(Refusal::Cancelled.into());
     }
     Ok(())
 }
@@ -205,22 +245,26 @@ fn approve(plan: &Plan) -> Result<(), Error> {
 async fn apply_saved(
     globals: &Globals,
     args: &ApplyArgs,
-    path: &PathBuf,
+    path: &Path,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .map_err(|e| e.wrap_err(format!("cannot read the saved plan {}", path.display())))?;
-    let saved = plan::saved::from_json(&text).map_err(|e| miette!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(FileError::new("read the saved plan", path))?;
+    let saved = saved::from_json(&text).map_err(|source| Refusal::SavedPlan {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let session = connect(globals, Some(&saved.plan.region)).await?;
-    let stale = stale_resources(&session, &saved.plan).await?;
+    let (rooms, lcs) = stale::types_to_read(&saved.plan);
+    let live = crate::live::list(&session.api, rooms, lcs).await?;
+    let stale = stale::check(&saved.plan, &live);
     if !stale.is_empty() {
-        return Err(miette!(
-            help = "run `ivsctl plan --out FILE` again and review the new plan",
-            "the saved plan {} is stale, so nothing was applied; since it was made:\n{}",
-            path.display(),
-            stale.join("\n")
-        ));
+        let lines: Vec<String> = stale.iter().map(|s| format!("  {s}")).collect();
+        return Err(Refusal::Stale {
+            path: path.to_path_buf(),
+            lines: lines.join("\n"),
+        }
+        .into());
     }
     // The plan was reviewed and saved on purpose: applying it is the approval.
     execute(
@@ -233,89 +277,4 @@ async fn apply_saved(
         out,
     )
     .await
-}
-
-/// What changed since the plan observed it: one line per resource.
-async fn stale_resources(session: &Session, plan: &Plan) -> Result<Vec<String>, Error> {
-    let api = &session.api;
-    let mut stale = Vec::new();
-    let creates: Vec<&crate::plan::ResourceChange> = plan
-        .resource_changes
-        .iter()
-        .filter(|c| c.action == Action::Create)
-        .collect();
-    if !creates.is_empty() {
-        let rooms = creates.iter().any(|c| c.is_room());
-        let lcs = creates.iter().any(|c| !c.is_room());
-        let live_rooms = if rooms {
-            crate::live::list_rooms(api)
-                .await
-                .map_err(|e| miette!("{e}"))?
-        } else {
-            vec![]
-        };
-        let live_lcs = if lcs {
-            crate::live::list_logging_configurations(api)
-                .await
-                .map_err(|e| miette!("{e}"))?
-        } else {
-            vec![]
-        };
-        for c in &creates {
-            let claimed = if c.is_room() {
-                live_rooms
-                    .iter()
-                    .find(|r| claims(&r.tags, &plan.stack, &c.key))
-                    .map(|r| r.arn.clone())
-            } else {
-                live_lcs
-                    .iter()
-                    .find(|l| claims(&l.tags, &plan.stack, &c.key))
-                    .map(|l| l.arn.clone())
-            };
-            if let Some(arn) = claimed {
-                stale.push(format!(
-                    "  {} now exists ({arn}); the plan would create it again",
-                    c.address
-                ));
-            }
-        }
-    }
-    // Every field write moves updateTime; tagging does not, so tags are
-    // compared too.
-    for c in plan
-        .resource_changes
-        .iter()
-        .filter(|c| matches!(c.action, Action::Update | Action::Delete))
-    {
-        let Some(obs) = &c.observed else { continue };
-        let now = if c.is_room() {
-            crate::live::get_room(api, &obs.arn)
-                .await
-                .map_err(|e| miette!("{e}"))?
-                .map(|r| (r.update_time, r.tags))
-        } else {
-            crate::live::get_logging_configuration(api, &obs.arn)
-                .await
-                .map_err(|e| miette!("{e}"))?
-                .map(|l| (l.update_time, l.tags))
-        };
-        match now {
-            None if c.action == Action::Delete => {}
-            None => stale.push(format!("  {} ({}) no longer exists", c.address, obs.arn)),
-            Some((update_time, _)) if update_time != obs.update_time => stale.push(format!(
-                "  {} was modified at {update_time} (the plan saw {})",
-                c.address, obs.update_time
-            )),
-            Some((_, tags)) if tags != obs.tags => {
-                stale.push(format!("  {} has different tags", c.address))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(stale)
-}
-
-fn claims(tags: &crate::model::Tags, stack: &str, key: &str) -> bool {
-    ownership(tags).is_some_and(|o| o.stack == stack && o.key == key)
 }

@@ -2,20 +2,52 @@
 //! output against the same account shows no changes; export checks that
 //! itself before printing.
 
-use super::{connect, Globals};
+use super::{connect, FileError, Globals};
 use crate::error::{Error, ExitStatus};
-use crate::model::{
-    ownership, DesiredLoggingConfiguration, DesiredRoom, DesiredStack, LiveState,
-    LoggingConfigurationRef, Tags, AWS_TAG_PREFIX, RESERVED_TAG_PREFIX,
-};
-use miette::{miette, IntoDiagnostic};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::manifest::stack_from_live;
+use crate::model::{LiveState, OwnershipIndex};
+use miette::IntoDiagnostic;
 use std::io::Write;
 use std::path::PathBuf;
 
 pub struct ExportArgs {
     pub stack: Option<String>,
     pub output_dir: Option<PathBuf>,
+}
+
+/// Why there is nothing (or too much) to export.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ExportError {
+    #[error("no resource in {region} belongs to stack {stack}{unmanaged}")]
+    #[diagnostic(code(ivsctl::export::no_such_stack))]
+    NoSuchStack {
+        stack: String,
+        region: String,
+        unmanaged: String,
+        #[help]
+        help: String,
+    },
+    #[error("no resource in {region} belongs to any ivsctl stack{unmanaged}")]
+    #[diagnostic(
+        code(ivsctl::export::no_stacks),
+        help("adopt existing resources with `ivsctl import`, or create them with `ivsctl apply`")
+    )]
+    NoStacks { region: String, unmanaged: String },
+    #[error("{} stacks live in {region}: {}", stacks.len(), stacks.join(", "))]
+    #[diagnostic(
+        code(ivsctl::export::several_stacks),
+        help("choose one with --stack, or write one file per stack with --output-dir DIR")
+    )]
+    SeveralStacks { region: String, stacks: Vec<String> },
+    #[error("internal error: the export of stack {0} would not plan as a no-op")]
+    #[diagnostic(help("please report this as an ivsctl bug"))]
+    NotANoOp(String),
+    #[error("the export of stack {stack} is not a valid manifest:\n{errors}")]
+    #[diagnostic(
+        code(ivsctl::export::invalid),
+        help("a live resource carries ownership tags that no manifest can express (e.g. a key with spaces)")
+    )]
+    Invalid { stack: String, errors: String },
 }
 
 pub async fn run(
@@ -26,50 +58,47 @@ pub async fn run(
     let session = connect(globals, None).await?;
     let wanted = args.stack.clone();
     let live = crate::live::discover(&session.api, |room| {
-        ownership(&room.tags).is_some_and(|o| wanted.as_deref().is_none_or(|s| s == o.stack))
+        crate::model::ownership(&room.tags)
+            .is_some_and(|o| wanted.as_deref().is_none_or(|s| s == o.stack))
     })
-    .await
-    .map_err(|e| miette!("{e}"))?;
+    .await?;
     let region = session.api.region.clone();
 
-    let mut stacks: BTreeSet<String> = live
-        .rooms
-        .iter()
-        .map(|r| &r.tags)
-        .chain(live.logging_configurations.iter().map(|l| &l.tags))
-        .filter_map(|t| ownership(t).map(|o| o.stack.to_string()))
-        .collect();
+    let index = OwnershipIndex::new(&live);
+    let mut stacks: Vec<String> = index.stacks().into_iter().map(String::from).collect();
     if let Some(s) = &args.stack {
         if !stacks.contains(s) {
-            let others: Vec<&str> = stacks.iter().map(String::as_str).collect();
-            return Err(miette!(
-                help = format!(
-                    "{}adopt existing resources into it with `ivsctl import`, or create them with `ivsctl apply`",
-                    if others.is_empty() { String::new() } else { format!("stacks in {region}: {}; ", others.join(", ")) }
-                ),
-                "no resource in {region} belongs to stack {s}{}",
-                unmanaged_summary(&live)
-            ));
+            let help = format!(
+                "{}adopt existing resources into it with `ivsctl import`, or create them with `ivsctl apply`",
+                if stacks.is_empty() {
+                    String::new()
+                } else {
+                    format!("stacks in {region}: {}; ", stacks.join(", "))
+                }
+            );
+            return Err(ExportError::NoSuchStack {
+                stack: s.clone(),
+                region,
+                unmanaged: unmanaged_summary(&live),
+                help,
+            }
+            .into());
         }
-        stacks = BTreeSet::from([s.clone()]);
+        stacks = vec![s.clone()];
     }
     let mut manifests = Vec::new();
     for stack in &stacks {
         let desired = stack_from_live(stack, &live, &region)?;
         // Self-check: the export must plan as no changes.
-        let check = crate::plan::plan(&desired, &live, &region).map_err(|e| miette!("{e}"))?;
-        if check.has_changes() {
-            return Err(miette!(
-                "internal error: the export of stack {stack} would not plan as a no-op"
-            ));
+        if crate::plan::plan(&desired, &live, &region)?.has_changes() {
+            return Err(ExportError::NotANoOp(stack.clone()).into());
         }
         let mut text = crate::manifest::to_yaml(&desired, None);
         crate::manifest::load_str(&format!("{stack}.yaml"), &text).map_err(|e| {
-            miette!(
-                help = "a live resource carries ownership tags that no manifest can express (e.g. a key with spaces)",
-                "the export of stack {stack} is not a valid manifest:\n{}",
-                crate::manifest::render_plain(&e)
-            )
+            ExportError::Invalid {
+                stack: stack.clone(),
+                errors: crate::manifest::render_plain(&e),
+            }
         })?;
         text.push_str(&unmanaged_comment(&live));
         manifests.push((stack.clone(), text));
@@ -77,156 +106,44 @@ pub async fn run(
 
     match (&args.output_dir, manifests.len()) {
         (Some(dir), _) => {
-            std::fs::create_dir_all(dir).into_diagnostic()?;
+            std::fs::create_dir_all(dir).map_err(FileError::new("create", dir))?;
             for (stack, text) in &manifests {
                 let path = dir.join(format!("{stack}.yaml"));
-                std::fs::write(&path, text)
-                    .into_diagnostic()
-                    .map_err(|e| e.wrap_err(format!("cannot write {}", path.display())))?;
+                std::fs::write(&path, text).map_err(FileError::new("write", &path))?;
                 writeln!(out, "wrote {}", path.display()).into_diagnostic()?;
             }
         }
         (None, 0) => {
-            return Err(miette!(
-            help =
-                "adopt existing resources with `ivsctl import`, or create them with `ivsctl apply`",
-            "no resource in {region} belongs to any ivsctl stack{}",
-            unmanaged_summary(&live)
-        ))
+            return Err(ExportError::NoStacks {
+                region,
+                unmanaged: unmanaged_summary(&live),
+            }
+            .into())
         }
         (None, 1) => out.write_all(manifests[0].1.as_bytes()).into_diagnostic()?,
         (None, _) => {
-            let names: Vec<&str> = manifests.iter().map(|(s, _)| s.as_str()).collect();
-            return Err(miette!(
-                help = "choose one with --stack, or write one file per stack with --output-dir DIR",
-                "{} stacks live in {region}: {}",
-                names.len(),
-                names.join(", ")
-            ));
+            return Err(ExportError::SeveralStacks {
+                region,
+                stacks: manifests.into_iter().map(|(s, _)| s).collect(),
+            }
+            .into());
         }
     }
     Ok(ExitStatus::Success)
 }
 
-/// User tags: ivsctl's and AWS's own removed.
-fn user_tags(tags: &Tags) -> Tags {
-    tags.iter()
-        .filter(|(k, _)| {
-            !k.starts_with(RESERVED_TAG_PREFIX)
-                && !k.to_ascii_lowercase().starts_with(AWS_TAG_PREFIX)
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-/// The desired stack that describes `stack`'s live resources exactly.
-pub fn stack_from_live(stack: &str, live: &LiveState, region: &str) -> Result<DesiredStack, Error> {
-    let mut d = DesiredStack {
-        stack: stack.to_string(),
-        region: Some(region.to_string()),
-        ..Default::default()
-    };
-    let mut lc_keys: BTreeMap<&str, &str> = BTreeMap::new(); // arn -> key
-    for lc in &live.logging_configurations {
-        let Some(o) = ownership(&lc.tags).filter(|o| o.stack == stack) else {
-            continue;
-        };
-        lc_keys.insert(&lc.arn, o.key);
-        let spec = DesiredLoggingConfiguration {
-            name: lc.name.clone(),
-            destination: lc.destination.clone(),
-            tags: user_tags(&lc.tags),
-            protect: o.protected,
-        };
-        if d.logging_configurations
-            .insert(o.key.to_string(), spec)
-            .is_some()
-        {
-            return Err(duplicate(stack, "loggingConfigurations", o.key));
-        }
-    }
-    for room in &live.rooms {
-        let Some(o) = ownership(&room.tags).filter(|o| o.stack == stack) else {
-            continue;
-        };
-        let (Some(len), Some(rate)) = (
-            room.maximum_message_length,
-            room.maximum_message_rate_per_second,
-        ) else {
-            return Err(miette!(
-                "internal error: room {} was not read in full",
-                room.arn
-            ));
-        };
-        let spec = DesiredRoom {
-            name: room.name.clone(),
-            maximum_message_length: len,
-            maximum_message_rate_per_second: rate,
-            message_review_handler: room.message_review_handler.clone(),
-            logging_configurations: room
-                .logging_configuration_arns
-                .iter()
-                .map(|arn| match lc_keys.get(arn.as_str()) {
-                    Some(key) => LoggingConfigurationRef::Key(key.to_string()),
-                    None => LoggingConfigurationRef::Arn(arn.clone()),
-                })
-                .collect(),
-            tags: user_tags(&room.tags),
-            protect: o.protected,
-        };
-        if d.rooms.insert(o.key.to_string(), spec).is_some() {
-            return Err(duplicate(stack, "rooms", o.key));
-        }
-    }
-    factor_stack_tags(&mut d);
-    Ok(d)
-}
-
-fn duplicate(stack: &str, section: &str, key: &str) -> Error {
-    miette!(
-        help = "remove the ivsctl tags from one of them (ivsctl plan names both ARNs)",
-        "{section}.{key} is claimed by more than one live resource of stack {stack}"
-    )
-}
-
-/// Tags every resource of the stack carries with one value become stack
-/// tags (only with two resources or more, where that reads better).
-fn factor_stack_tags(d: &mut DesiredStack) {
-    let all: Vec<&Tags> = d
-        .logging_configurations
-        .values()
-        .map(|l| &l.tags)
-        .chain(d.rooms.values().map(|r| &r.tags))
-        .collect();
-    if all.len() < 2 {
-        return;
-    }
-    let common: Tags = all[0]
-        .iter()
-        .filter(|(k, v)| all[1..].iter().all(|t| t.get(*k) == Some(*v)))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for k in common.keys() {
-        for l in d.logging_configurations.values_mut() {
-            l.tags.remove(k);
-        }
-        for r in d.rooms.values_mut() {
-            r.tags.remove(k);
-        }
-    }
-    d.tags = common;
-}
-
+/// Resources no stack owns: (section, ARN, name).
 fn unmanaged(live: &LiveState) -> Vec<(&'static str, &str, &str)> {
-    let lcs = live
+    let index = OwnershipIndex::new(live);
+    let lcs = index
         .logging_configurations
+        .unowned()
         .iter()
-        .filter(|l| ownership(&l.tags).is_none())
         .map(|l| ("loggingConfigurations", l.arn.as_str(), l.name.as_str()));
-    let rooms = live
+    let rooms = index
         .rooms
+        .unowned()
         .iter()
-        .filter(|r| ownership(&r.tags).is_none())
         .map(|r| ("rooms", r.arn.as_str(), r.name.as_str()));
     lcs.chain(rooms).collect()
 }

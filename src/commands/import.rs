@@ -2,10 +2,14 @@
 //! stack by writing its ownership tags, and nothing else. The next plan then
 //! shows only the real differences between the resource and the manifest.
 
-use super::{connect, load_manifest, Globals};
+use super::pipeline::load_manifest;
+use super::{connect, Globals};
 use crate::error::{Error, ExitStatus};
-use crate::model::{ownership, Address, ResourceType, Tags, TAG_KEY, TAG_PROTECT, TAG_STACK};
-use miette::{miette, IntoDiagnostic};
+use crate::model::{
+    ownership, Address, LiveResource, OwnershipIndex, ResourceType, Tags, TAG_KEY, TAG_PROTECT,
+    TAG_STACK,
+};
+use miette::IntoDiagnostic;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -15,6 +19,61 @@ pub struct ImportArgs {
     pub arn: String,
 }
 
+/// Why a resource cannot be imported (nothing is written).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ImportError {
+    #[error("`{0}` is not a resource address")]
+    #[diagnostic(
+        code(ivsctl::import::address),
+        help("write rooms.KEY or loggingConfigurations.KEY, with KEY a key of the manifest")
+    )]
+    NotAnAddress(String),
+    #[error("{0} is not in the manifest")]
+    #[diagnostic(
+        code(ivsctl::import::not_in_manifest),
+        help("add the resource to the manifest first, then import it")
+    )]
+    NotInManifest(Address),
+    #[error("`{arn}` is not the ARN of a {}", resource_type.as_str())]
+    #[diagnostic(code(ivsctl::import::arn))]
+    WrongArn {
+        arn: String,
+        resource_type: ResourceType,
+        #[help]
+        help: String,
+    },
+    #[error("no {} {arn} in {region}", resource_type.as_str())]
+    #[diagnostic(
+        code(ivsctl::import::not_found),
+        help("check the ARN and the region (--region, or the manifest's `region`)")
+    )]
+    NotFound {
+        arn: String,
+        resource_type: ResourceType,
+        region: String,
+    },
+    #[error("{address} is already claimed in stack {stack} by {arn}")]
+    #[diagnostic(
+        code(ivsctl::import::claimed),
+        help("an address names one resource; remove the other's ivsctl tags first if it should be replaced")
+    )]
+    Claimed {
+        address: Address,
+        stack: String,
+        arn: String,
+    },
+    #[error("{arn} already belongs to stack {stack}{key}")]
+    #[diagnostic(
+        code(ivsctl::import::owned),
+        help("a resource belongs to one stack; remove its ivsctl: tags in the other stack first")
+    )]
+    Owned {
+        arn: String,
+        stack: String,
+        key: String,
+    },
+}
+
 pub async fn run(
     globals: &Globals,
     args: &ImportArgs,
@@ -22,13 +81,8 @@ pub async fn run(
 ) -> Result<ExitStatus, Error> {
     let manifest = load_manifest(&args.files)?;
     let d = &manifest.desired;
-    let address = Address::parse(&args.address).ok_or_else(|| {
-        miette!(
-            help = "write rooms.KEY or loggingConfigurations.KEY, with KEY a key of the manifest",
-            "`{}` is not a resource address",
-            args.address
-        )
-    })?;
+    let address = Address::parse(&args.address)
+        .ok_or_else(|| ImportError::NotAnAddress(args.address.clone()))?;
     let protect = match address.resource_type {
         ResourceType::Room => d.rooms.get(&address.key).map(|r| r.protect),
         ResourceType::LoggingConfiguration => d
@@ -36,87 +90,66 @@ pub async fn run(
             .get(&address.key)
             .map(|l| l.protect),
     }
-    .ok_or_else(|| {
-        miette!(
-            help = "add the resource to the manifest first, then import it",
-            "{address} is not in the manifest"
-        )
-    })?;
+    .ok_or_else(|| ImportError::NotInManifest(address.clone()))?;
     let expected_kind = match address.resource_type {
         ResourceType::Room => ":room/",
         ResourceType::LoggingConfiguration => ":logging-configuration/",
     };
     if !args.arn.starts_with("arn:aws:ivschat:") || !args.arn.contains(expected_kind) {
-        return Err(miette!(
-            help = format!(
+        return Err(ImportError::WrongArn {
+            arn: args.arn.clone(),
+            resource_type: address.resource_type,
+            help: format!(
                 "{address} takes an ARN like arn:aws:ivschat:REGION:ACCOUNT{expected_kind}ID"
             ),
-            "`{}` is not the ARN of a {}",
-            args.arn,
-            address.resource_type.as_str()
-        ));
+        }
+        .into());
     }
 
     let session = connect(globals, d.region.as_deref()).await?;
     let api = &session.api;
     // Who claims what: the summaries carry every tag.
-    let (tags_of_target, claimant) = match address.resource_type {
-        ResourceType::Room => {
-            let rooms = crate::live::list_rooms(api)
-                .await
-                .map_err(|e| miette!("{e}"))?;
-            let target = rooms
-                .iter()
-                .find(|r| r.arn == args.arn)
-                .map(|r| r.tags.clone());
-            let claimant = rooms
-                .iter()
-                .find(|r| claims(&r.tags, &d.stack, &address.key))
-                .map(|r| r.arn.clone());
-            (target, claimant)
-        }
-        ResourceType::LoggingConfiguration => {
-            let lcs = crate::live::list_logging_configurations(api)
-                .await
-                .map_err(|e| miette!("{e}"))?;
-            let target = lcs
-                .iter()
-                .find(|l| l.arn == args.arn)
-                .map(|l| l.tags.clone());
-            let claimant = lcs
-                .iter()
-                .find(|l| claims(&l.tags, &d.stack, &address.key))
-                .map(|l| l.arn.clone());
-            (target, claimant)
-        }
+    let live = crate::live::list(
+        api,
+        address.resource_type == ResourceType::Room,
+        address.resource_type == ResourceType::LoggingConfiguration,
+    )
+    .await?;
+    let target_tags: Option<&Tags> = match address.resource_type {
+        ResourceType::Room => find(&live.rooms, &args.arn),
+        ResourceType::LoggingConfiguration => find(&live.logging_configurations, &args.arn),
     };
-    let tags = tags_of_target.ok_or_else(|| {
-        miette!(
-            "no {} {} in {}",
-            address.resource_type.as_str(),
-            args.arn,
-            api.region
-        )
+    let tags = target_tags.ok_or_else(|| ImportError::NotFound {
+        arn: args.arn.clone(),
+        resource_type: address.resource_type,
+        region: api.region.clone(),
     })?;
+    let index = OwnershipIndex::new(&live);
+    let claimant = match index.arn(&d.stack, &address) {
+        Ok(arn) => arn.map(String::from),
+        Err(dup) => dup.arns.into_iter().next(),
+    };
     if let Some(arn) = claimant {
-        return Err(miette!(
-            help = "an address names one resource; remove the other's ivsctl tags first if it should be replaced",
-            "{address} is already claimed in stack {} by {arn}",
-            d.stack
-        ));
+        return Err(ImportError::Claimed {
+            address,
+            stack: d.stack.clone(),
+            arn,
+        }
+        .into());
     }
     if let Some(stack) = tags.get(TAG_STACK) {
         let key = tags
             .get(TAG_KEY)
             .map(|k| format!(" as {}.{k}", address.resource_type.section()))
             .unwrap_or_default();
-        return Err(miette!(
-            help =
-                "a resource belongs to one stack; remove its ivsctl: tags in the other stack first",
-            "{} already belongs to stack {stack}{key}",
-            args.arn
-        ));
+        return Err(ImportError::Owned {
+            arn: args.arn.clone(),
+            stack: stack.clone(),
+            key,
+        }
+        .into());
     }
+    debug_assert!(ownership(tags).is_none());
 
     let mut ownership_tags = Tags::new();
     ownership_tags.insert(TAG_STACK.to_string(), d.stack.clone());
@@ -124,9 +157,7 @@ pub async fn run(
     if protect {
         ownership_tags.insert(TAG_PROTECT.to_string(), "true".to_string());
     }
-    crate::apply::tag_resource(api, &args.arn, &ownership_tags)
-        .await
-        .map_err(|e| miette!("{e}"))?;
+    crate::apply::calls::tag(api, &args.arn, &ownership_tags).await?;
     writeln!(
         out,
         "Imported {} as {address} of stack {}. Run `ivsctl plan` to see how it differs from the manifest.",
@@ -136,6 +167,6 @@ pub async fn run(
     Ok(ExitStatus::Success)
 }
 
-fn claims(tags: &Tags, stack: &str, key: &str) -> bool {
-    ownership(tags).is_some_and(|o| o.stack == stack && o.key == key)
+fn find<'a, T: LiveResource>(items: &'a [T], arn: &str) -> Option<&'a Tags> {
+    items.iter().find(|r| r.arn() == arn).map(|r| r.tags())
 }

@@ -1,35 +1,62 @@
 //! Command handlers: each loads what it needs, talks to the API through
-//! `live` / `apply`, renders into the writer it is given, and returns an
-//! `ExitStatus` or an error. None of them exits the process or prints a final
-//! error: `cli.rs` does.
+//! `live` / `apply` / `chat`, renders into the writer it is given, and returns
+//! an `ExitStatus` or a typed error. None of them exits the process or prints
+//! a final error: `cli.rs` does.
 
 pub mod apply;
 pub mod chat;
 pub mod export;
 pub mod import;
+pub mod pipeline;
 pub mod plan;
 pub mod validate;
 
-use crate::aws::{Api, AwsSettings};
-use crate::emulator::{Emulator, EmulatorConfig};
-use crate::error::Error;
-use crate::manifest::{self, Manifest};
-use miette::{miette, IntoDiagnostic};
+use crate::aws::{Api, AwsSettings, ConnectError};
+use crate::emulator::{Emulator, EmulatorConfig, StartError};
+use crate::terminal::Terminal;
 use std::path::{Path, PathBuf};
 
-/// Settings every command shares (the global options, validated).
+/// Settings every command shares (the global options, validated, and the
+/// terminal, detected once).
 #[derive(Debug, Clone, Default)]
 pub struct Globals {
     pub aws: AwsSettings,
-    /// `--local`: run against an in-process emulator whose state is this file.
+    /// `--local`: run against an emulator inside this process whose state is
+    /// this file.
     pub local_state: Option<PathBuf>,
-    /// Colour on stdout.
-    pub color: bool,
+    pub terminal: Terminal,
     pub verbose: u8,
 }
 
 /// The default `--local` state file.
 pub const DEFAULT_LOCAL_STATE: &str = ".ivsctl/local-state.json";
+
+/// Why a command could not get a connection.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SessionError {
+    #[error("the manifest says region {manifest} but --region says {flag}")]
+    #[diagnostic(
+        code(ivsctl::config::region_conflict),
+        help("remove one of them, or make them agree")
+    )]
+    RegionConflict { manifest: String, flag: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("cannot create {} for --local", dir.display())]
+    #[diagnostic(code(ivsctl::local::state_dir))]
+    LocalStateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--local: {0}")]
+    #[diagnostic(
+        code(ivsctl::local::start),
+        help("the --local state file may be damaged; move it away to start afresh")
+    )]
+    Local(#[source] StartError),
+}
 
 /// A connection to IVS Chat: the real service, an endpoint, or (with
 /// `--local`) an emulator running in this process for the command's life.
@@ -38,26 +65,27 @@ pub struct Session {
     _local: Option<Emulator>,
 }
 
-/// Loads the manifest; any error stops the command before any API call.
-pub fn load_manifest(files: &[PathBuf]) -> Result<Manifest, Error> {
-    manifest::load_files(files).map_err(Error::new)
-}
-
 /// The region to use: the manifest's, or `--region`; both given and
 /// different is an error (a plan for one region must not run in another).
-fn resolve_region(flag: Option<&str>, manifest: Option<&str>) -> Result<Option<String>, Error> {
+pub fn resolve_region(
+    flag: Option<&str>,
+    manifest: Option<&str>,
+) -> Result<Option<String>, SessionError> {
     match (flag, manifest) {
-        (Some(f), Some(m)) if f != m => Err(miette!(
-            help = "remove one of them, or make them agree",
-            "the manifest says region {m} but --region says {f}"
-        )),
+        (Some(f), Some(m)) if f != m => Err(SessionError::RegionConflict {
+            manifest: m.to_string(),
+            flag: f.to_string(),
+        }),
         (Some(r), _) | (None, Some(r)) => Ok(Some(r.to_string())),
         (None, None) => Ok(None),
     }
 }
 
 /// Connects for a command; `manifest_region` is the manifest's `region`.
-pub async fn connect(globals: &Globals, manifest_region: Option<&str>) -> Result<Session, Error> {
+pub async fn connect(
+    globals: &Globals,
+    manifest_region: Option<&str>,
+) -> Result<Session, SessionError> {
     let mut settings = globals.aws.clone();
     settings.region = resolve_region(settings.region.as_deref(), manifest_region)?;
     settings.verbose = globals.verbose;
@@ -71,26 +99,51 @@ pub async fn connect(globals: &Globals, manifest_region: Option<&str>) -> Result
         settings.endpoint_url = Some(emulator.endpoint());
         settings.region = Some(region);
         settings.dummy_credentials = true;
+        // The embedded emulator enforces no rate quota: nothing to pace.
+        settings.unpaced = true;
         local = Some(emulator);
     }
-    let api = Api::connect(&settings).await.map_err(|e| miette!("{e}"))?;
+    let api = Api::connect(&settings).await?;
     Ok(Session { api, _local: local })
 }
 
-async fn start_local(state: &Path, region: &str) -> Result<Emulator, Error> {
+async fn start_local(state: &Path, region: &str) -> Result<Emulator, SessionError> {
     if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .into_diagnostic()
-            .map_err(|e| e.wrap_err(format!("cannot create {} for --local", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| SessionError::LocalStateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
     }
     let config = EmulatorConfig {
         state_file: Some(state.to_path_buf()),
         region: region.to_string(),
         ..EmulatorConfig::default()
     };
-    Emulator::start(config)
-        .await
-        .map_err(|e| miette!("--local: {e}"))
+    Emulator::start(config).await.map_err(SessionError::Local)
+}
+
+/// A file ivsctl could not read or write.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot {action} {}", path.display())]
+#[diagnostic(code(ivsctl::io))]
+pub struct FileError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl FileError {
+    pub fn new<'a>(
+        action: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> FileError + 'a {
+        move |source| FileError {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
 //! `ivsctl plan -f FILE...`: reads live state, prints the plan, writes nothing
 //! (except the saved plan with `--out`).
 
-use super::{connect, load_manifest, Globals, Session};
+use super::pipeline::plan_files;
+use super::{FileError, Globals};
 use crate::error::{Error, ExitStatus};
-use crate::manifest::Manifest;
-use crate::model::{ownership, LiveState};
-use crate::plan::{self, Plan};
+use crate::plan::saved;
 use crate::render::{render_plan, Format, RenderOptions};
-use miette::{miette, IntoDiagnostic};
+use miette::IntoDiagnostic;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -18,60 +17,20 @@ pub struct PlanArgs {
     pub detailed_exitcode: bool,
 }
 
-/// Reads the live resources a plan for `manifest` needs: every logging
-/// configuration and room summary, and GetRoom for the rooms of this stack
-/// that the manifest keeps (deleted rooms need no details).
-pub async fn discover_for(session: &Session, manifest: &Manifest) -> Result<LiveState, Error> {
-    let d = &manifest.desired;
-    let spinner = crate::progress::refresh_spinner(&format!(
-        "Reading the live resources of stack {}",
-        d.stack
-    ));
-    let live = crate::live::discover(&session.api, |room| {
-        ownership(&room.tags).is_some_and(|o| o.stack == d.stack && d.rooms.contains_key(o.key))
-    })
-    .await;
-    if let Some(s) = spinner {
-        s.finish_and_clear();
-    }
-    live.map_err(|e| miette!("{e}"))
-}
-
-/// Loads, connects, discovers and plans.
-pub async fn make_plan(
-    globals: &Globals,
-    files: &[PathBuf],
-) -> Result<(Session, Manifest, Plan), Error> {
-    let manifest = load_manifest(files)?;
-    let session = connect(globals, manifest.desired.region.as_deref()).await?;
-    let live = discover_for(&session, &manifest).await?;
-    let plan =
-        plan::plan(&manifest.desired, &live, &session.api.region).map_err(|e| miette!("{e}"))?;
-    Ok((session, manifest, plan))
-}
-
 pub async fn run(
     globals: &Globals,
     args: &PlanArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let (_session, manifest, plan) = make_plan(globals, &args.files).await?;
-    render_plan(
-        &plan,
-        args.format,
-        &RenderOptions {
-            color: globals.color,
-        },
-        out,
-    )
-    .into_diagnostic()?;
+    let planned = plan_files(globals, &args.files).await?;
+    let plan = &planned.plan;
+    let opts = RenderOptions {
+        color: globals.terminal.color_stdout,
+    };
+    render_plan(plan, args.format, &opts, out).into_diagnostic()?;
     if let Some(path) = &args.out {
-        std::fs::write(
-            path,
-            plan::saved::to_json(&plan, manifest.desired.is_empty()),
-        )
-        .into_diagnostic()
-        .map_err(|e| e.wrap_err(format!("cannot write the saved plan to {}", path.display())))?;
+        let text = saved::to_json(plan, planned.manifest.desired.is_empty());
+        std::fs::write(path, text).map_err(FileError::new("write the saved plan to", path))?;
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitStatus::Changes

@@ -1,6 +1,6 @@
 //! `ivsctl validate -f FILE...`: every manifest rule, offline.
 
-use super::load_manifest;
+use super::pipeline::load_manifest;
 use crate::error::{Error, ExitStatus};
 use miette::IntoDiagnostic;
 use std::io::Write;

@@ -41,11 +41,11 @@ use tokio::sync::oneshot;
 use wire::ApiError;
 
 /// Whether AWS's per-operation rate quotas are enforced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Quotas {
-    /// Rate quotas enforced (429 ThrottlingException); resource quotas too.
+    /// Enforce AWS's per-operation rate quotas (429 ThrottlingException) and resource quotas.
     Aws,
-    /// Resource quotas only.
+    /// Enforce resource quotas only.
     #[default]
     Off,
 }

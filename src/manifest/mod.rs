@@ -9,7 +9,8 @@
 //! - `raw`: once all is valid, serde_yaml reads the files into typed raw
 //!   types (which also generate the JSON Schema);
 //! - `convert`: raw types -> `model::DesiredStack`, defaults applied;
-//! - `export`: `DesiredStack` -> manifest text (the inverse).
+//! - `from_live`: live resources -> `DesiredStack` (export's first half);
+//! - `export`: `DesiredStack` -> manifest text (the inverse of loading).
 //!
 //! Invariant: `load_*` returns a stack only when no rule is broken, so no
 //! later step (and no API call) ever sees an invalid manifest.
@@ -18,6 +19,7 @@ mod convert;
 mod crossfile;
 mod diagnostics;
 mod export;
+mod from_live;
 mod raw;
 mod read;
 mod resources;
@@ -36,6 +38,7 @@ use crate::model::DesiredStack;
 
 pub use diagnostics::{render_plain, Issue, ManifestError, Note};
 pub use export::to_yaml;
+pub use from_live::{stack_from_live, FromLiveError};
 
 use diagnostics::SourceFile;
 use raw::RawManifest;

@@ -1,21 +1,126 @@
-//! The saved-plan file (`plan --out`): a versioned JSON envelope around a
-//! `Plan`, which already records the writes and what was observed of every
-//! resource it touches.
+//! The saved-plan file (`plan --out`, read by `apply PLANFILE`): its own
+//! versioned JSON type, converted from and to `Plan`, so that the in-memory
+//! plan can change without silently changing the file, and a file from
+//! another version is refused with a clear message instead of misread.
+//!
+//! It records everything apply needs (the writes, with every value typed by
+//! its field) and everything apply must re-check (what was observed of each
+//! touched resource).
 
-use super::{Plan, FORMAT_VERSION};
+use super::{
+    Action, Blocked, Create, Delete, FieldChange, Observed, Op, Plan, ResourceChange, Update,
+};
+use crate::model::{
+    Address, Destination, FallbackResult, LoggingConfigurationRef, MessageReviewHandler, Tags,
+};
+use crate::schema::{Field, Value, Values};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
 
 const KIND: &str = "ivsctl-saved-plan";
 
+/// The version of the file format; a file of any other version is refused.
+pub const SAVED_FORMAT_VERSION: &str = "1";
+
+/// Why a file cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum SavedPlanError {
+    #[error("not a saved plan (invalid JSON: {0})")]
+    #[diagnostic(
+        code(ivsctl::saved_plan::not_json),
+        help("create one with `ivsctl plan --out FILE`; to apply a manifest, use `ivsctl apply -f FILE`")
+    )]
+    NotJson(String),
+    #[error("not a saved plan (no \"kind\": \"{KIND}\")")]
+    #[diagnostic(
+        code(ivsctl::saved_plan::not_a_plan),
+        help("create one with `ivsctl plan --out FILE`")
+    )]
+    NotASavedPlan,
+    #[error("saved-plan format version {0} is not supported by this ivsctl (it reads {SAVED_FORMAT_VERSION})")]
+    #[diagnostic(
+        code(ivsctl::saved_plan::version),
+        help("plan again with this ivsctl: `ivsctl plan --out FILE`")
+    )]
+    Version(String),
+    #[error("damaged saved plan: {0}")]
+    #[diagnostic(
+        code(ivsctl::saved_plan::damaged),
+        help("plan again: `ivsctl plan --out FILE`")
+    )]
+    Damaged(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Envelope {
+struct File {
     kind: String,
     format_version: String,
     ivsctl_version: String,
     /// The manifest declared no resource (apply then needs --allow-empty to delete).
     #[serde(default)]
     manifest_empty: bool,
-    plan: Plan,
+    plan: FilePlan,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FilePlan {
+    stack: String,
+    region: String,
+    resource_changes: Vec<FileChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileChange {
+    address: String,
+    action: String,
+    arn: Option<String>,
+    #[serde(default)]
+    changes: Vec<FileField>,
+    #[serde(default)]
+    drift: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    blocked: Option<FileBlocked>,
+    /// Field name -> value, as the API's JSON shapes it (references as
+    /// `{"arn": ...}` or `{"key": ...}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    values: BTreeMap<String, Json>,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    tags: Tags,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    untag: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    await_active: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    detaches: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    observed: Option<FileObserved>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    wait_for_active: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    depends_on: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FileField {
+    field: String,
+    before: Json,
+    after: Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FileBlocked {
+    reason: String,
+    unblock: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileObserved {
+    arn: String,
+    update_time: String,
+    tags: Tags,
 }
 
 /// A saved plan as read back.
@@ -27,67 +132,311 @@ pub struct SavedPlan {
 
 /// The file's text.
 pub fn to_json(plan: &Plan, manifest_empty: bool) -> String {
-    let env = Envelope {
+    let file = File {
         kind: KIND.to_string(),
-        format_version: FORMAT_VERSION.to_string(),
+        format_version: SAVED_FORMAT_VERSION.to_string(),
         ivsctl_version: env!("CARGO_PKG_VERSION").to_string(),
         manifest_empty,
-        plan: plan.clone(),
+        plan: FilePlan {
+            stack: plan.stack.clone(),
+            region: plan.region.clone(),
+            resource_changes: plan.resource_changes.iter().map(encode_change).collect(),
+        },
     };
-    let mut text = serde_json::to_string_pretty(&env).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
     text.push('\n');
     text
 }
 
 /// Reads a saved plan; the error says what is wrong with the file.
-pub fn from_json(text: &str) -> Result<SavedPlan, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not a saved plan (invalid JSON: {e})"))?;
+pub fn from_json(text: &str) -> Result<SavedPlan, SavedPlanError> {
+    let value: Json =
+        serde_json::from_str(text).map_err(|e| SavedPlanError::NotJson(e.to_string()))?;
     if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
-        return Err(format!(
-            "not a saved plan (no \"kind\": \"{KIND}\"); create one with `ivsctl plan --out FILE`"
-        ));
+        return Err(SavedPlanError::NotASavedPlan);
     }
     let version = value
         .get("format_version")
         .and_then(|v| v.as_str())
         .unwrap_or("?");
-    if version != FORMAT_VERSION {
-        return Err(format!(
-            "saved-plan format version {version} is not supported by this ivsctl (it reads {FORMAT_VERSION}); plan again"
-        ));
+    if version != SAVED_FORMAT_VERSION {
+        return Err(SavedPlanError::Version(version.to_string()));
     }
-    let env: Envelope =
-        serde_json::from_value(value).map_err(|e| format!("damaged saved plan: {e}"))?;
+    let file: File =
+        serde_json::from_value(value).map_err(|e| SavedPlanError::Damaged(e.to_string()))?;
+    let resource_changes = file
+        .plan
+        .resource_changes
+        .into_iter()
+        .map(decode_change)
+        .collect::<Result<_, String>>()
+        .map_err(SavedPlanError::Damaged)?;
     Ok(SavedPlan {
-        plan: env.plan,
-        manifest_empty: env.manifest_empty,
+        plan: Plan {
+            stack: file.plan.stack,
+            region: file.plan.region,
+            resource_changes,
+        },
+        manifest_empty: file.manifest_empty,
     })
+}
+
+fn encode_change(c: &ResourceChange) -> FileChange {
+    let mut f = FileChange {
+        address: c.address.to_string(),
+        action: c.action().as_str().to_string(),
+        arn: c.arn().map(String::from),
+        changes: c
+            .changes
+            .iter()
+            .map(|f| FileField {
+                field: f.field.clone(),
+                before: f.before.clone(),
+                after: f.after.clone(),
+            })
+            .collect(),
+        drift: c.drift,
+        blocked: c.blocked.as_ref().map(|b| FileBlocked {
+            reason: b.reason.clone(),
+            unblock: b.unblock.clone(),
+        }),
+        values: BTreeMap::new(),
+        tags: Tags::new(),
+        untag: Vec::new(),
+        await_active: false,
+        detaches: Vec::new(),
+        observed: c.observed.as_ref().map(|o| FileObserved {
+            arn: o.arn.clone(),
+            update_time: o.update_time.clone(),
+            tags: o.tags.clone(),
+        }),
+        wait_for_active: c.wait_for_active.clone(),
+        depends_on: c.depends_on.iter().map(|a| a.to_string()).collect(),
+    };
+    match &c.op {
+        Op::None { .. } => {}
+        Op::Create(create) => {
+            f.values = encode_values(&create.values);
+            f.tags = create.tags.clone();
+            f.await_active = create.await_active;
+        }
+        Op::Update(u) => {
+            f.values = encode_values(&u.values);
+            f.tags = u.tag.clone();
+            f.untag = u.untag.clone();
+            f.await_active = u.await_active;
+            f.detaches = u.detaches.clone();
+        }
+        Op::Delete(d) => f.detaches = d.detaches.clone(),
+    }
+    f
+}
+
+fn decode_change(f: FileChange) -> Result<ResourceChange, String> {
+    let address =
+        Address::parse(&f.address).ok_or_else(|| format!("`{}` is not an address", f.address))?;
+    let action = Action::parse(&f.action)
+        .ok_or_else(|| format!("{}: unknown action `{}`", f.address, f.action))?;
+    let arn = || {
+        f.arn
+            .clone()
+            .ok_or_else(|| format!("{}: an {} needs an ARN", f.address, action.as_str()))
+    };
+    let values = decode_values(&f.address, &f.values)?;
+    let op = match action {
+        Action::NoOp => Op::None { arn: arn()? },
+        Action::Create => Op::Create(Create {
+            values,
+            tags: f.tags,
+            await_active: f.await_active,
+        }),
+        Action::Update => Op::Update(Update {
+            arn: arn()?,
+            values,
+            untag: f.untag,
+            tag: f.tags,
+            await_active: f.await_active,
+            detaches: f.detaches,
+        }),
+        Action::Delete => Op::Delete(Delete {
+            arn: arn()?,
+            detaches: f.detaches,
+        }),
+    };
+    let depends_on = f
+        .depends_on
+        .iter()
+        .map(|a| Address::parse(a).ok_or_else(|| format!("`{a}` is not an address")))
+        .collect::<Result<_, _>>()?;
+    Ok(ResourceChange {
+        address,
+        op,
+        changes: f
+            .changes
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.before,
+                after: c.after,
+            })
+            .collect(),
+        drift: f.drift,
+        blocked: f.blocked.map(|b| Blocked {
+            reason: b.reason,
+            unblock: b.unblock,
+        }),
+        observed: f.observed.map(|o| Observed {
+            arn: o.arn,
+            update_time: o.update_time,
+            tags: o.tags,
+        }),
+        wait_for_active: f.wait_for_active,
+        depends_on,
+    })
+}
+
+fn encode_values(values: &Values) -> BTreeMap<String, Json> {
+    values
+        .iter()
+        .map(|(f, v)| {
+            let json = match v {
+                Value::Refs(refs) => Json::Array(
+                    refs.iter()
+                        .map(|r| match r {
+                            LoggingConfigurationRef::Arn(a) => json!({"arn": a}),
+                            LoggingConfigurationRef::Key(k) => json!({"key": k}),
+                        })
+                        .collect(),
+                ),
+                other => other.to_json(),
+            };
+            (f.name().to_string(), json)
+        })
+        .collect()
+}
+
+fn decode_values(address: &str, values: &BTreeMap<String, Json>) -> Result<Values, String> {
+    let mut out = Values::new();
+    for (name, json) in values {
+        let bad = || format!("{address}: `{name}` has an invalid value: {json}");
+        let field =
+            Field::parse(name).ok_or_else(|| format!("{address}: unknown field `{name}`"))?;
+        let value = match field {
+            Field::Name => Value::Text(json.as_str().ok_or_else(bad)?.to_string()),
+            Field::MaximumMessageLength | Field::MaximumMessageRatePerSecond => Value::Int(
+                json.as_i64()
+                    .and_then(|n| i32::try_from(n).ok())
+                    .ok_or_else(bad)?,
+            ),
+            Field::MessageReviewHandler => Value::Handler(match json {
+                Json::Null => None,
+                _ => Some(MessageReviewHandler {
+                    uri: json["uri"].as_str().ok_or_else(bad)?.to_string(),
+                    fallback_result: json["fallbackResult"]
+                        .as_str()
+                        .and_then(FallbackResult::parse)
+                        .ok_or_else(bad)?,
+                }),
+            }),
+            Field::Destination => Value::Destination(decode_destination(json).ok_or_else(bad)?),
+            Field::LoggingConfigurations => Value::Refs(
+                json.as_array()
+                    .ok_or_else(bad)?
+                    .iter()
+                    .map(|r| match (r["arn"].as_str(), r["key"].as_str()) {
+                        (Some(a), None) => Ok(LoggingConfigurationRef::Arn(a.to_string())),
+                        (None, Some(k)) => Ok(LoggingConfigurationRef::Key(k.to_string())),
+                        _ => Err(bad()),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        out.insert(field, value);
+    }
+    Ok(out)
+}
+
+fn decode_destination(json: &Json) -> Option<Destination> {
+    let s = |kind: &str, member: &str| json.get(kind)?.get(member)?.as_str().map(String::from);
+    if let Some(bucket_name) = s("s3", "bucketName") {
+        Some(Destination::S3 { bucket_name })
+    } else if let Some(log_group_name) = s("cloudWatchLogs", "logGroupName") {
+        Some(Destination::CloudWatchLogs { log_group_name })
+    } else {
+        s("firehose", "deliveryStreamName").map(|delivery_stream_name| Destination::Firehose {
+            delivery_stream_name,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{d_lc, d_room, desired, l_lc, l_room, tags};
+    use crate::model::{LiveState, TAG_PROTECT};
+
+    /// A plan with every kind of op and value.
+    fn rich() -> Plan {
+        let mut d = desired();
+        d.logging_configurations
+            .insert("new".into(), d_lc("new", "b"));
+        let mut fh = d_lc("fh", "x");
+        fh.destination = Destination::Firehose {
+            delivery_stream_name: "s".into(),
+        };
+        d.logging_configurations.insert("fh".into(), fh);
+        let mut r = d_room("lobby");
+        r.message_review_handler = Some(MessageReviewHandler {
+            uri: "arn:aws:lambda:us-west-2:1:function:f".into(),
+            fallback_result: FallbackResult::Deny,
+        });
+        r.logging_configurations = vec![LoggingConfigurationRef::Key("new".into())];
+        d.rooms.insert("lobby".into(), r);
+        d.rooms.insert("plain".into(), d_room("plain"));
+        let mut old = l_room("OLDOLDOLDOLD", "old");
+        old.tags.insert(TAG_PROTECT.into(), "true".into());
+        let mut plain = l_room("PLAINPLAINPL", "plain");
+        plain.message_review_handler = Some(MessageReviewHandler {
+            uri: "arn:aws:lambda:us-west-2:1:function:f".into(),
+            fallback_result: FallbackResult::Allow,
+        });
+        plain.tags.extend(tags(&[("stray", "1")]));
+        let live = LiveState {
+            logging_configurations: vec![l_lc("FHFHFHFHFHFH", "fh", "x")],
+            rooms: vec![old, plain],
+        };
+        crate::plan::plan(&d, &live, "us-west-2").unwrap()
+    }
 
     #[test]
-    fn round_trip_and_refusals() {
-        let plan = Plan {
-            format_version: FORMAT_VERSION.into(),
-            stack: "s".into(),
-            region: "us-east-1".into(),
-            resource_changes: vec![],
-        };
+    fn round_trip_keeps_every_op_and_value() {
+        let plan = rich();
+        assert!(plan.resource_changes.iter().any(|c| c.blocked.is_some()));
+        let back = from_json(&to_json(&plan, true)).unwrap();
         assert_eq!(
-            from_json(&to_json(&plan, true)).unwrap(),
+            back,
             SavedPlan {
                 plan: plan.clone(),
                 manifest_empty: true
             }
         );
-        assert!(from_json("{").unwrap_err().contains("invalid JSON"));
-        assert!(from_json("{}").unwrap_err().contains("not a saved plan"));
+    }
+
+    #[test]
+    fn refusals_say_what_is_wrong() {
+        let plan = rich();
+        assert!(matches!(from_json("{"), Err(SavedPlanError::NotJson(_))));
+        assert_eq!(from_json("{}"), Err(SavedPlanError::NotASavedPlan));
         let future =
             to_json(&plan, false).replace("\"format_version\": \"1\"", "\"format_version\": \"9\"");
-        assert!(from_json(&future).unwrap_err().contains("version 9"));
+        assert_eq!(from_json(&future), Err(SavedPlanError::Version("9".into())));
+        let damaged = to_json(&plan, false).replace("\"rooms.lobby\"", "\"halls.lobby\"");
+        assert!(
+            matches!(from_json(&damaged), Err(SavedPlanError::Damaged(m)) if m.contains("halls.lobby"))
+        );
+        let bad_value = to_json(&plan, false).replace("\"DENY\"", "\"MAYBE\"");
+        assert!(
+            matches!(from_json(&bad_value), Err(SavedPlanError::Damaged(m)) if m.contains("messageReviewHandler"))
+        );
     }
 }

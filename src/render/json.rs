@@ -31,9 +31,9 @@ struct JsonSummary {
 
 #[derive(Serialize)]
 struct JsonChange<'a> {
-    address: &'a str,
+    address: String,
     #[serde(rename = "type")]
-    resource_type: &'a str,
+    resource_type: &'static str,
     key: &'a str,
     action: &'static str,
     arn: Option<&'a str>,
@@ -71,11 +71,11 @@ pub(super) fn document(plan: &Plan) -> JsonPlan<'_> {
             .resource_changes
             .iter()
             .map(|c| JsonChange {
-                address: &c.address,
-                resource_type: &c.resource_type,
-                key: &c.key,
-                action: c.action.as_str(),
-                arn: c.arn.as_deref(),
+                address: c.address.to_string(),
+                resource_type: c.resource_type().as_str(),
+                key: &c.address.key,
+                action: c.action().as_str(),
+                arn: c.arn(),
                 changes: c.changes.iter().map(field).collect(),
                 drift: c.drift,
                 blocked: c.blocked.as_ref().map(blocked),

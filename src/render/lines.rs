@@ -58,7 +58,7 @@ pub(super) fn blocks(plan: &Plan) -> Vec<Block> {
     let names = arn_names(plan);
     plan.resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action() != Action::NoOp)
         .map(|c| block(c, &names))
         .collect()
 }
@@ -67,21 +67,21 @@ pub(super) fn blocks(plan: &Plan) -> Vec<Block> {
 fn arn_names(plan: &Plan) -> ArnNames<'_> {
     plan.resource_changes
         .iter()
-        .filter(|c| c.resource_type == ResourceType::LoggingConfiguration.as_str())
-        .filter_map(|c| Some((c.arn.as_deref()?, c.address.as_str())))
+        .filter(|c| c.resource_type() == ResourceType::LoggingConfiguration)
+        .filter_map(|c| Some((c.arn()?, c.address.to_string())))
         .collect()
 }
 
 fn block(c: &ResourceChange, names: &ArnNames<'_>) -> Block {
-    let address = bare(&c.address);
-    let (sign, verb) = match c.action {
+    let address = bare(&c.address.to_string());
+    let (sign, verb) = match c.action() {
         Action::Create => (Sign::Add, "will be created"),
         Action::Update => (Sign::Change, "will be updated in place"),
         Action::Delete | Action::NoOp => (Sign::Remove, "will be destroyed"),
     };
     let mut head = format!("{address} {verb}");
     let mut comments = Vec::new();
-    let drift = c.action == Action::Update && c.drift;
+    let drift = c.action() == Action::Update && c.drift;
     if drift {
         head.push_str(" (drift: changed outside ivsctl)");
     }
@@ -94,7 +94,7 @@ fn block(c: &ResourceChange, names: &ArnNames<'_>) -> Block {
         }
         None => comments.push(head),
     }
-    let fields = match c.action {
+    let fields = match c.action() {
         Action::Create | Action::Update => field_lines(&c.changes, drift, names),
         Action::Delete | Action::NoOp => Vec::new(),
     };
@@ -102,7 +102,7 @@ fn block(c: &ResourceChange, names: &ArnNames<'_>) -> Block {
         comments,
         sign,
         address,
-        arn: c.arn.as_deref().map(bare),
+        arn: c.arn().map(bare),
         fields,
     }
 }

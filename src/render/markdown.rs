@@ -42,7 +42,7 @@ pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     for c in plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action() != Action::NoOp)
     {
         writeln!(out, "{}", row(c))?;
     }
@@ -58,12 +58,12 @@ pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn row(c: &ResourceChange) -> String {
-    let (symbol, mut action) = match c.action {
+    let (symbol, mut action) = match c.action() {
         Action::Create => ("➕", "create".to_string()),
         Action::Update => ("🔄", "update".to_string()),
         Action::Delete | Action::NoOp => ("➖", "delete".to_string()),
     };
-    if c.action == Action::Update && c.drift {
+    if c.action() == Action::Update && c.drift {
         action.push_str(" ⚠️ drift");
     }
     if c.blocked.is_some() {
@@ -71,7 +71,7 @@ fn row(c: &ResourceChange) -> String {
     }
     // A create or delete concerns every field: the action says it all, and
     // the details show the values.
-    let fields = match c.action {
+    let fields = match c.action() {
         Action::Update => c
             .changes
             .iter()
@@ -82,7 +82,7 @@ fn row(c: &ResourceChange) -> String {
     };
     format!(
         "| {symbol} | {} | {} | {} |",
-        cell(&code(&bare(&c.address))),
+        cell(&code(&bare(&c.address.to_string()))),
         cell(&action),
         cell(&fields)
     )

@@ -40,11 +40,14 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 /// The output formats of `plan` / `apply` (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
+    /// Terraform-like text.
     #[default]
     Human,
+    /// One JSON document (see docs/plan-format.md).
     Json,
+    /// A summary table and details for a pull-request comment.
     Markdown,
 }
 

@@ -17,7 +17,6 @@
 
 use super::{report_human, report_json, report_markdown, Format, RenderOptions};
 use crate::apply::{ApplyReport, Outcome, ReportEntry};
-use crate::model::Address;
 use crate::plan::{Action, Plan};
 use std::io::{self, Write};
 
@@ -40,7 +39,7 @@ pub(super) fn render(
 pub(super) struct Row<'a> {
     pub entry: &'a ReportEntry,
     /// `room` or `loggingConfiguration`.
-    pub resource_type: &'a str,
+    pub resource_type: &'static str,
 }
 
 impl Row<'_> {
@@ -72,16 +71,14 @@ fn rows<'a>(plan: &'a Plan, report: &'a ApplyReport) -> Vec<Row<'a>> {
                     i,
                     Row {
                         entry,
-                        resource_type: &c.resource_type,
+                        resource_type: c.resource_type().as_str(),
                     },
                 ),
                 None => (
                     usize::MAX,
                     Row {
                         entry,
-                        resource_type: Address::parse(&entry.address)
-                            .map(|a| a.resource_type.as_str())
-                            .unwrap_or("unknown"),
+                        resource_type: entry.address.resource_type.as_str(),
                     },
                 ),
             }

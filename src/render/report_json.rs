@@ -38,7 +38,7 @@ struct JsonSummary {
 
 #[derive(Serialize)]
 struct JsonResult<'a> {
-    address: &'a str,
+    address: String,
     #[serde(rename = "type")]
     resource_type: &'a str,
     action: &'static str,
@@ -76,7 +76,7 @@ fn result<'a>(r: &Row<'a>) -> JsonResult<'a> {
         Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str())),
     };
     JsonResult {
-        address: &e.address,
+        address: e.address.to_string(),
         resource_type: r.resource_type,
         action: e.action.as_str(),
         arn: e.arn.as_deref(),

@@ -56,7 +56,7 @@ fn row(r: &Row<'_>) -> String {
     };
     format!(
         "| {symbol} | {} | {} | {} | {time} |",
-        cell(&code(&bare(&e.address))),
+        cell(&code(&bare(&e.address.to_string()))),
         e.action.as_str(),
         cell(&result)
     )

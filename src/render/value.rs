@@ -22,7 +22,7 @@ const LOGGING_PREFIX: &str = "loggingConfigurations.";
 
 /// Logging-configuration ARN -> address, for the configurations this plan
 /// knows (created ones have no ARN yet and appear by address already).
-pub(super) type ArnNames<'a> = BTreeMap<&'a str, &'a str>;
+pub(super) type ArnNames<'a> = BTreeMap<&'a str, String>;
 
 /// One field's value. Logging-configuration lists show each reference by
 /// address when the plan knows it (`loggingConfigurations.archive`), and as a

@@ -3,7 +3,6 @@
 //! directly (the human last line, the JSON keys, the embedded plan).
 
 use super::fixtures;
-use crate::apply::order::dependencies;
 use crate::apply::{ApplyReport, Outcome, ReportEntry};
 use crate::plan::Plan;
 use crate::render::report::duration;
@@ -25,12 +24,12 @@ fn entry(plan: &Plan, address: &str, outcome: Outcome, duration_ms: u64) -> Repo
     let c = plan
         .resource_changes
         .iter()
-        .find(|c| c.address == address)
+        .find(|c| c.address.to_string() == address)
         .unwrap_or_else(|| panic!("{address} is not in the plan"));
     ReportEntry {
-        address: address.into(),
-        action: c.action,
-        arn: c.arn.clone(),
+        address: c.address.clone(),
+        action: c.action(),
+        arn: c.arn().map(String::from),
         outcome,
         duration_ms,
     }
@@ -163,17 +162,19 @@ fn hostile() -> (Plan, ApplyReport) {
 #[test]
 fn fixtures_are_realistic() {
     for (plan, report) in [everything(), example_failed(), example_done()] {
-        let deps = dependencies(&plan);
-        let changed: Vec<&str> = plan
+        let changed: Vec<String> = plan
             .resource_changes
             .iter()
-            .filter(|c| c.action != crate::plan::Action::NoOp)
-            .map(|c| c.address.as_str())
+            .filter(|c| c.action() != crate::plan::Action::NoOp)
+            .map(|c| c.address.to_string())
             .collect();
-        let reported: Vec<&str> = report.entries.iter().map(|e| e.address.as_str()).collect();
+        let reported: Vec<String> = report
+            .entries
+            .iter()
+            .map(|e| e.address.to_string())
+            .collect();
         assert_eq!(reported, changed, "one entry per change, in plan order");
-        let outcome = |i: usize| {
-            let address = &plan.resource_changes[i].address;
+        let outcome = |address: &crate::model::Address| {
             &report
                 .entries
                 .iter()
@@ -181,12 +182,12 @@ fn fixtures_are_realistic() {
                 .unwrap()
                 .outcome
         };
-        for (i, c) in plan.resource_changes.iter().enumerate() {
-            if c.action == crate::plan::Action::NoOp {
+        for c in &plan.resource_changes {
+            if c.action() == crate::plan::Action::NoOp {
                 continue;
             }
-            let blocked = deps[i].iter().any(|&d| *outcome(d) != Outcome::Done);
-            let is_skipped = matches!(outcome(i), Outcome::Skipped { .. });
+            let blocked = c.depends_on.iter().any(|d| *outcome(d) != Outcome::Done);
+            let is_skipped = matches!(outcome(&c.address), Outcome::Skipped { .. });
             assert_eq!(blocked, is_skipped, "{}", c.address);
         }
     }

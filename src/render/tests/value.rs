@@ -34,7 +34,7 @@ fn lists() {
 
 #[test]
 fn logging_references_show_known_arns_by_address() {
-    let names: ArnNames = [("arn:lc/KEEP", "loggingConfigurations.keep")].into();
+    let names: ArnNames = [("arn:lc/KEEP", "loggingConfigurations.keep".to_string())].into();
     let v = json!([
         "arn:lc/KEEP",
         "arn:lc/FOREIGN",

@@ -1,11 +1,12 @@
 //! The imperative chat operations (CreateChatToken, SendEvent, DeleteMessage,
-//! DisconnectUser), with their arguments checked against the API's rules
-//! before any call.
+//! DisconnectUser): a request is checked against the API's rules before any
+//! call (`Request::check`), then sent (`send`). The command (commands/chat.rs)
+//! only resolves the room and prints the response.
 //!
 //! A chat token is a credential: it is returned to the caller (which prints it
 //! on stdout) and never passed to `-v` tracing or put in an error.
 
-use crate::aws::{iso_time as time, sdk_map, Api, ApiError};
+use crate::aws::{iso_time as time, sdk_map, Api, ApiError, Retry};
 use aws_sdk_ivschat::types::ChatTokenCapability;
 use std::collections::BTreeMap;
 
@@ -43,8 +44,9 @@ impl Capability {
 }
 
 /// Why an argument is refused, naming the flag.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[error("invalid {flag}: {message}")]
+#[diagnostic(code(ivsctl::chat::argument))]
 pub struct ArgError {
     pub flag: &'static str,
     pub message: String,
@@ -110,6 +112,169 @@ pub fn parse_attributes(pairs: &[String]) -> Result<BTreeMap<String, String>, Ar
     Ok(out)
 }
 
+/// A chat request as given on the command line (unchecked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawRequest {
+    Token {
+        user_id: String,
+        capabilities: Vec<String>,
+        session_minutes: Option<i32>,
+        attributes: Vec<String>,
+    },
+    SendEvent {
+        event_name: String,
+        attributes: Vec<String>,
+    },
+    DeleteMessage {
+        message_id: String,
+        reason: Option<String>,
+    },
+    DisconnectUser {
+        user_id: String,
+        reason: Option<String>,
+    },
+}
+
+/// A chat request that passed every check the API would make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Token {
+        user_id: String,
+        capabilities: Vec<Capability>,
+        session_minutes: Option<i32>,
+        attributes: BTreeMap<String, String>,
+    },
+    SendEvent {
+        event_name: String,
+        attributes: BTreeMap<String, String>,
+    },
+    DeleteMessage {
+        message_id: String,
+        reason: Option<String>,
+    },
+    DisconnectUser {
+        user_id: String,
+        reason: Option<String>,
+    },
+}
+
+impl Request {
+    /// Checks every argument offline, before any call.
+    pub fn check(raw: RawRequest) -> Result<Request, ArgError> {
+        let reason = |r: Option<String>| -> Result<Option<String>, ArgError> {
+            if let Some(r) = &r {
+                check_len("--reason", r, 1, 256)?;
+            }
+            Ok(r)
+        };
+        Ok(match raw {
+            RawRequest::Token {
+                user_id,
+                capabilities,
+                session_minutes,
+                attributes,
+            } => {
+                check_len("--user-id", &user_id, 1, 128)?;
+                let mut caps = Vec::new();
+                for c in &capabilities {
+                    let cap = Capability::parse(c).ok_or_else(|| {
+                        arg_err(
+                            "--capability",
+                            format!("`{c}`; it must be one of {}", Capability::NAMES.join(", ")),
+                        )
+                    })?;
+                    if !caps.contains(&cap) {
+                        caps.push(cap);
+                    }
+                }
+                if let Some(m) = session_minutes {
+                    if !(1..=180).contains(&m) {
+                        return Err(arg_err(
+                            "--session-minutes",
+                            format!("{m}; it must be between 1 and 180"),
+                        ));
+                    }
+                }
+                Request::Token {
+                    user_id,
+                    capabilities: caps,
+                    session_minutes,
+                    attributes: parse_attributes(&attributes)?,
+                }
+            }
+            RawRequest::SendEvent {
+                event_name,
+                attributes,
+            } => {
+                check_len("--event-name", &event_name, 1, 100)?;
+                Request::SendEvent {
+                    event_name,
+                    attributes: parse_attributes(&attributes)?,
+                }
+            }
+            RawRequest::DeleteMessage {
+                message_id,
+                reason: r,
+            } => {
+                check_message_id(&message_id)?;
+                Request::DeleteMessage {
+                    message_id,
+                    reason: reason(r)?,
+                }
+            }
+            RawRequest::DisconnectUser { user_id, reason: r } => {
+                check_len("--user-id", &user_id, 1, 128)?;
+                Request::DisconnectUser {
+                    user_id,
+                    reason: reason(r)?,
+                }
+            }
+        })
+    }
+}
+
+/// What a request got back.
+#[derive(Debug)]
+pub enum Response {
+    Token(ChatToken),
+    /// The id of the event, or of the delete operation.
+    Id(String),
+    Disconnected,
+}
+
+/// Sends a checked request to the room.
+pub async fn send(api: &Api, room_arn: &str, request: &Request) -> Result<Response, ApiError> {
+    Ok(match request {
+        Request::Token {
+            user_id,
+            capabilities,
+            session_minutes,
+            attributes,
+        } => Response::Token(
+            create_chat_token(
+                api,
+                room_arn,
+                user_id,
+                capabilities,
+                *session_minutes,
+                attributes,
+            )
+            .await?,
+        ),
+        Request::SendEvent {
+            event_name,
+            attributes,
+        } => Response::Id(send_event(api, room_arn, event_name, attributes).await?),
+        Request::DeleteMessage { message_id, reason } => {
+            Response::Id(delete_message(api, room_arn, message_id, reason.as_deref()).await?)
+        }
+        Request::DisconnectUser { user_id, reason } => {
+            disconnect_user(api, room_arn, user_id, reason.as_deref()).await?;
+            Response::Disconnected
+        }
+    })
+}
+
 /// A room ARN as the API accepts it.
 pub fn is_room_arn(s: &str) -> bool {
     let Some(rest) = s.strip_prefix("arn:aws:ivschat:") else {
@@ -159,25 +324,31 @@ pub async fn create_chat_token(
     session_minutes: Option<i32>,
     attributes: &BTreeMap<String, String>,
 ) -> Result<ChatToken, ApiError> {
-    api.pace("CreateChatToken", room_arn).await;
-    let mut req = api
-        .client
-        .create_chat_token()
-        .room_identifier(room_arn)
-        .user_id(user_id);
-    for c in capabilities {
-        req = req.capabilities(c.sdk());
-    }
-    if let Some(m) = session_minutes {
-        req = req.session_duration_in_minutes(m);
-    }
-    if !attributes.is_empty() {
-        req = req.set_attributes(Some(sdk_map(attributes)));
-    }
-    let out = req
-        .send()
-        .await
-        .map_err(|e| ApiError::from_sdk("CreateChatToken", e))?;
+    let out = api
+        .call(
+            "CreateChatToken",
+            room_arn,
+            Retry::IDEMPOTENT,
+            |client| async move {
+                let mut req = client
+                    .create_chat_token()
+                    .room_identifier(room_arn)
+                    .user_id(user_id);
+                for c in capabilities {
+                    req = req.capabilities(c.sdk());
+                }
+                if let Some(m) = session_minutes {
+                    req = req.session_duration_in_minutes(m);
+                }
+                if !attributes.is_empty() {
+                    req = req.set_attributes(Some(sdk_map(attributes)));
+                }
+                req.send()
+                    .await
+                    .map_err(|e| ApiError::from_sdk("CreateChatToken", e))
+            },
+        )
+        .await?;
     Ok(ChatToken {
         token: out.token().unwrap_or_default().to_string(),
         token_expiration_time: time(out.token_expiration_time()),
@@ -192,19 +363,26 @@ pub async fn send_event(
     event_name: &str,
     attributes: &BTreeMap<String, String>,
 ) -> Result<String, ApiError> {
-    api.pace("SendEvent", room_arn).await;
-    let mut req = api
-        .client
-        .send_event()
-        .room_identifier(room_arn)
-        .event_name(event_name);
-    if !attributes.is_empty() {
-        req = req.set_attributes(Some(sdk_map(attributes)));
-    }
-    let out = req
-        .send()
-        .await
-        .map_err(|e| ApiError::from_sdk("SendEvent", e))?;
+    // Not retried on 5xx: a repeated event would reach clients twice.
+    let out = api
+        .call(
+            "SendEvent",
+            room_arn,
+            Retry::THROTTLING_ONLY,
+            |client| async move {
+                let mut req = client
+                    .send_event()
+                    .room_identifier(room_arn)
+                    .event_name(event_name);
+                if !attributes.is_empty() {
+                    req = req.set_attributes(Some(sdk_map(attributes)));
+                }
+                req.send()
+                    .await
+                    .map_err(|e| ApiError::from_sdk("SendEvent", e))
+            },
+        )
+        .await?;
     Ok(out.id().unwrap_or_default().to_string())
 }
 
@@ -215,16 +393,23 @@ pub async fn delete_message(
     message_id: &str,
     reason: Option<&str>,
 ) -> Result<String, ApiError> {
-    api.pace("DeleteMessage", room_arn).await;
     let out = api
-        .client
-        .delete_message()
-        .room_identifier(room_arn)
-        .id(message_id)
-        .set_reason(reason.map(String::from))
-        .send()
-        .await
-        .map_err(|e| ApiError::from_sdk("DeleteMessage", e))?;
+        .call(
+            "DeleteMessage",
+            room_arn,
+            Retry::IDEMPOTENT,
+            |client| async move {
+                client
+                    .delete_message()
+                    .room_identifier(room_arn)
+                    .id(message_id)
+                    .set_reason(reason.map(String::from))
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::from_sdk("DeleteMessage", e))
+            },
+        )
+        .await?;
     Ok(out.id().unwrap_or_default().to_string())
 }
 
@@ -234,16 +419,23 @@ pub async fn disconnect_user(
     user_id: &str,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
-    api.pace("DisconnectUser", room_arn).await;
-    api.client
-        .disconnect_user()
-        .room_identifier(room_arn)
-        .user_id(user_id)
-        .set_reason(reason.map(String::from))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| ApiError::from_sdk("DisconnectUser", e))
+    api.call(
+        "DisconnectUser",
+        room_arn,
+        Retry::IDEMPOTENT,
+        |client| async move {
+            client
+                .disconnect_user()
+                .room_identifier(room_arn)
+                .user_id(user_id)
+                .set_reason(reason.map(String::from))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| ApiError::from_sdk("DisconnectUser", e))
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -1,0 +1,149 @@
+//! The effects of one resource change, behind a trait so the scheduler can
+//! be tested with a fake. `SdkExecutor` is the real one, over `calls`.
+
+use super::{calls, ApplyError};
+use crate::aws::Api;
+use crate::model::{Address, LoggingConfigurationRef, ResourceType};
+use crate::plan::{Op, ResourceChange};
+use crate::schema::{Field, Value, Values};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+/// How long a room write waits for a logging configuration to be ACTIVE.
+pub const ACTIVE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The ARNs of the resources this apply created so far, by address.
+pub type Created = BTreeMap<Address, String>;
+
+/// Carries out one resource change.
+pub trait Executor: Clone + Send + Sync + 'static {
+    /// Runs `change`; returns the new ARN for a create. `created` holds the
+    /// ARNs of every create this change depends on.
+    fn execute(
+        &self,
+        change: &ResourceChange,
+        created: &Created,
+    ) -> impl Future<Output = Result<Option<String>, ApplyError>> + Send;
+}
+
+/// The real executor: API calls through aws-sdk-ivschat.
+#[derive(Clone)]
+pub struct SdkExecutor {
+    api: Api,
+}
+
+impl SdkExecutor {
+    pub fn new(api: Api) -> Self {
+        SdkExecutor { api }
+    }
+}
+
+/// References to configurations this apply created, replaced by their ARNs.
+fn resolve(values: &Values, created: &Created) -> Result<Values, ApplyError> {
+    let mut out = values.clone();
+    if let Some(Value::Refs(refs)) = values.get(&Field::LoggingConfigurations) {
+        let resolved = refs
+            .iter()
+            .map(|r| match r {
+                LoggingConfigurationRef::Arn(a) => Ok(LoggingConfigurationRef::Arn(a.clone())),
+                LoggingConfigurationRef::Key(k) => {
+                    let address = Address::logging_configuration(k.as_str());
+                    created
+                        .get(&address)
+                        .map(|a| LoggingConfigurationRef::Arn(a.clone()))
+                        .ok_or(ApplyError::Unresolved { address })
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        out.insert(Field::LoggingConfigurations, Value::Refs(resolved));
+    }
+    Ok(out)
+}
+
+impl Executor for SdkExecutor {
+    async fn execute(
+        &self,
+        c: &ResourceChange,
+        created: &Created,
+    ) -> Result<Option<String>, ApplyError> {
+        let api = &self.api;
+        for arn in &c.wait_for_active {
+            calls::wait_active(api, arn, ACTIVE_TIMEOUT).await?;
+        }
+        let room = c.resource_type() == ResourceType::Room;
+        match &c.op {
+            Op::None { .. } => Ok(None),
+            Op::Create(create) => {
+                let values = resolve(&create.values, created)?;
+                let arn = if room {
+                    calls::create_room(api, &values, &create.tags).await?
+                } else {
+                    calls::create_logging_configuration(api, &values, &create.tags).await?
+                };
+                if create.await_active {
+                    calls::wait_active(api, &arn, ACTIVE_TIMEOUT).await?;
+                }
+                Ok(Some(arn))
+            }
+            Op::Update(u) => {
+                if !u.values.is_empty() {
+                    let values = resolve(&u.values, created)?;
+                    if room {
+                        calls::update_room(api, &u.arn, &values).await?;
+                    } else {
+                        calls::update_logging_configuration(api, &u.arn, &values).await?;
+                    }
+                }
+                if u.await_active {
+                    calls::wait_active(api, &u.arn, ACTIVE_TIMEOUT).await?;
+                }
+                if !u.untag.is_empty() {
+                    calls::untag(api, &u.arn, &u.untag).await?;
+                }
+                if !u.tag.is_empty() {
+                    calls::tag(api, &u.arn, &u.tag).await?;
+                }
+                Ok(None)
+            }
+            Op::Delete(d) => {
+                if room {
+                    calls::delete_room(api, &d.arn).await?;
+                } else {
+                    calls::delete_logging_configuration(api, &d.arn).await?;
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planned_references_resolve_to_created_arns() {
+        let mut values = Values::new();
+        values.insert(
+            Field::LoggingConfigurations,
+            Value::Refs(vec![
+                LoggingConfigurationRef::Arn("arn:a".into()),
+                LoggingConfigurationRef::Key("new".into()),
+            ]),
+        );
+        let mut created = Created::new();
+        assert!(matches!(
+            resolve(&values, &created),
+            Err(ApplyError::Unresolved { .. })
+        ));
+        created.insert(Address::logging_configuration("new"), "arn:new".into());
+        assert_eq!(
+            resolve(&values, &created).unwrap()[&Field::LoggingConfigurations],
+            Value::Refs(vec![
+                LoggingConfigurationRef::Arn("arn:a".into()),
+                LoggingConfigurationRef::Arn("arn:new".into()),
+            ])
+        );
+    }
+}

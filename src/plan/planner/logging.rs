@@ -1,0 +1,259 @@
+//! Phase 2: each logging configuration the manifest declares or the stack
+//! owns: create, update (changed fields and tags), no-op, or delete.
+
+use super::claims::Owned;
+use super::tags::{desired_tags, tag_changes};
+use super::{drift::updated_since_create, unusable, PlanError};
+use crate::model::{
+    Address, DesiredLoggingConfiguration, DesiredStack, LiveLoggingConfiguration, Tags,
+};
+use crate::plan::{Create, Delete, FieldChange, Observed, Op, ResourceChange, Update};
+use crate::schema::logging::LOGGING;
+use crate::schema::Row;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A configuration the manifest keeps but that failed cannot be fixed by any
+/// call ivsctl would make: stop, saying how to fix it.
+pub fn check_usable(desired: &DesiredStack, owned: &Owned<'_>) -> Result<(), PlanError> {
+    for (key, l) in &owned.logging_configurations {
+        if desired.logging_configurations.contains_key(*key) && unusable(&l.state) {
+            return Err(PlanError::UnusableLoggingConfiguration {
+                subject: Address::logging_configuration(*key).to_string(),
+                arn: l.arn.clone(),
+                state: l.state.as_str().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One change per key, in key order.
+pub fn plan(desired: &DesiredStack, owned: &Owned<'_>) -> Vec<ResourceChange> {
+    let keys: BTreeSet<&str> = desired
+        .logging_configurations
+        .keys()
+        .map(String::as_str)
+        .chain(owned.logging_configurations.keys().copied())
+        .collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let d = desired.logging_configurations.get(key);
+            let l = owned.logging_configurations.get(key).copied();
+            match (d, l) {
+                (Some(d), Some(l)) => Some(update(desired, key, d, l)),
+                (Some(d), None) => Some(create(desired, key, d)),
+                (None, Some(l)) => Some(delete(key, l)),
+                (None, None) => None,
+            }
+        })
+        .collect()
+}
+
+pub(super) fn change(address: Address, op: Op) -> ResourceChange {
+    ResourceChange {
+        address,
+        op,
+        changes: Vec::new(),
+        drift: false,
+        blocked: None,
+        observed: None,
+        wait_for_active: Vec::new(),
+        depends_on: Vec::new(),
+    }
+}
+
+pub(super) fn observed(arn: &str, update_time: &str, tags: &Tags) -> Observed {
+    Observed {
+        arn: arn.to_string(),
+        update_time: update_time.to_string(),
+        tags: tags.clone(),
+    }
+}
+
+fn create(stack: &DesiredStack, key: &str, d: &DesiredLoggingConfiguration) -> ResourceChange {
+    let values = Row::desired_values(&LOGGING, d, &[]);
+    let tags = desired_tags(stack, key, &d.tags, d.protect);
+    let mut c = change(
+        Address::logging_configuration(key),
+        Op::None { arn: String::new() },
+    );
+    c.changes = values
+        .iter()
+        .map(|(f, v)| FieldChange {
+            field: f.name().to_string(),
+            before: Value::Null,
+            after: v.to_json(),
+        })
+        .collect();
+    let (set, _, tag_fields) = tag_changes(&Tags::new(), &tags);
+    c.changes.extend(tag_fields);
+    c.op = Op::Create(Create {
+        values,
+        tags: set,
+        await_active: false,
+    });
+    c
+}
+
+fn update(
+    stack: &DesiredStack,
+    key: &str,
+    d: &DesiredLoggingConfiguration,
+    l: &LiveLoggingConfiguration,
+) -> ResourceChange {
+    let want = Row::desired_values(&LOGGING, d, &[]);
+    let have = Row::live_values(&LOGGING, l);
+    let mut c = change(
+        Address::logging_configuration(key),
+        Op::None { arn: l.arn.clone() },
+    );
+    let mut values = crate::schema::Values::new();
+    for (field, w) in want {
+        let h = have.get(&field);
+        if h != Some(&w) {
+            c.changes.push(FieldChange {
+                field: field.name().to_string(),
+                before: h.map(|v| v.to_json()).unwrap_or(Value::Null),
+                after: w.to_json(),
+            });
+            values.insert(field, w);
+        }
+    }
+    let (tag, untag, tag_fields) =
+        tag_changes(&l.tags, &desired_tags(stack, key, &d.tags, d.protect));
+    let has_field_changes = !values.is_empty();
+    c.changes.extend(tag_fields);
+    if !c.changes.is_empty() {
+        c.drift = has_field_changes && updated_since_create(&l.create_time, &l.update_time);
+        c.observed = Some(observed(&l.arn, &l.update_time, &l.tags));
+        c.op = Op::Update(Update {
+            arn: l.arn.clone(),
+            values,
+            untag,
+            tag,
+            await_active: false,
+            detaches: Vec::new(),
+        });
+    }
+    c
+}
+
+fn delete(key: &str, l: &LiveLoggingConfiguration) -> ResourceChange {
+    let mut c = change(
+        Address::logging_configuration(key),
+        Op::Delete(Delete {
+            arn: l.arn.clone(),
+            detaches: Vec::new(),
+        }),
+    );
+    c.changes = removed_fields(Row::live_values(&LOGGING, l));
+    c.observed = Some(observed(&l.arn, &l.update_time, &l.tags));
+    c
+}
+
+/// What a delete removes: the fields that say something, by name.
+pub(super) fn removed_fields(values: crate::schema::Values) -> Vec<FieldChange> {
+    let mut fields: Vec<FieldChange> = values
+        .into_iter()
+        .filter(|(_, v)| v.is_set())
+        .map(|(f, v)| FieldChange {
+            field: f.name().to_string(),
+            before: v.to_json(),
+            after: Value::Null,
+        })
+        .collect();
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{d_lc, desired, l_lc, T1};
+    use crate::model::{Destination, LiveState, LoggingConfigurationState};
+    use crate::plan::Action;
+    use serde_json::json;
+
+    fn run(d: &DesiredStack, live: &[LiveLoggingConfiguration]) -> Vec<ResourceChange> {
+        let live = LiveState {
+            logging_configurations: live.to_vec(),
+            rooms: vec![],
+        };
+        let owned = super::super::claims::owned(&d.stack, &live).unwrap();
+        plan(d, &owned)
+    }
+
+    #[test]
+    fn create_update_delete_and_no_op() {
+        let mut d = desired();
+        d.logging_configurations
+            .insert("new".into(), d_lc("new", "b"));
+        d.logging_configurations
+            .insert("same".into(), d_lc("same", "b"));
+        d.logging_configurations
+            .insert("moved".into(), d_lc("moved", "b2"));
+        let mut moved = l_lc("MOVEDMOVEDMO", "moved", "b");
+        moved.update_time = T1.into();
+        let live = [
+            l_lc("SAMESAMESAME", "same", "b"),
+            moved,
+            l_lc("GONEGONEGONE", "gone", "b"),
+        ];
+        let changes = run(&d, &live);
+        let by: Vec<(String, Action)> = changes
+            .iter()
+            .map(|c| (c.address.key.clone(), c.action()))
+            .collect();
+        assert_eq!(
+            by,
+            [
+                ("gone".to_string(), Action::Delete),
+                ("moved".to_string(), Action::Update),
+                ("new".to_string(), Action::Create),
+                ("same".to_string(), Action::NoOp),
+            ]
+        );
+        let Op::Update(u) = &changes[1].op else {
+            panic!()
+        };
+        assert_eq!(u.values.len(), 1, "only the destination is sent");
+        assert_eq!(
+            changes[1].changes[0].after,
+            json!({"s3": {"bucketName": "b2"}})
+        );
+        assert!(changes[1].drift, "edited after its creation");
+        assert_eq!(
+            changes[0]
+                .changes
+                .iter()
+                .map(|f| f.field.as_str())
+                .collect::<Vec<_>>(),
+            ["destination", "name"]
+        );
+        let Op::Create(c) = &changes[2].op else {
+            panic!()
+        };
+        assert_eq!(
+            c.values.get(&crate::schema::Field::Destination),
+            Some(&crate::schema::Value::Destination(Destination::S3 {
+                bucket_name: "b".into()
+            }))
+        );
+    }
+
+    #[test]
+    fn a_kept_configuration_that_failed_stops_the_plan() {
+        let mut d = desired();
+        d.logging_configurations.insert("a".into(), d_lc("a", "b"));
+        let mut l = l_lc("FAILEDFAILED", "a", "b");
+        l.state = LoggingConfigurationState::CreateFailed;
+        let live = LiveState {
+            logging_configurations: vec![l],
+            rooms: vec![],
+        };
+        let owned = super::super::claims::owned(&d.stack, &live).unwrap();
+        let err = check_usable(&d, &owned).unwrap_err();
+        assert!(err.to_string().contains("CREATE_FAILED"), "{err}");
+    }
+}
