@@ -1,4 +1,4 @@
-//! The one place that knows the exit codes (product.md): 0 success or no
+//! The one place that knows the exit codes (docs/usage.md): 0 success or no
 //! changes, 1 any error (a partly applied plan included), 2 changes present
 //! (only with `plan --detailed-exitcode`). Command handlers return an
 //! `ExitStatus` or an error; they never exit the process themselves.

@@ -1,4 +1,4 @@
-//! `--format json`: one pretty-printed JSON document (product.md, "Plan").
+//! `--format json`: one pretty-printed JSON document (docs/plan-format.md, "JSON").
 //!
 //! Built from borrowed views of the plan rather than the `Plan` itself, for
 //! two reasons: the members of this public format are exactly the documented

@@ -7,7 +7,7 @@
 //! - Every renderer writes into the `dyn Write` it is given and nowhere else:
 //!   no printing, no clock, no environment. The same plan gives the same bytes.
 //! - The human output always ends with exactly one line
-//!   `Plan: X to add, Y to change, Z to destroy.` (product.md's contract);
+//!   `Plan: X to add, Y to change, Z to destroy.` (a documented contract);
 //!   the human apply report with exactly one `Apply complete! ...` or
 //!   `Apply failed: ...` line.
 //! - The JSON document has exactly the keys docs/plan-format.md lists; the

@@ -1,4 +1,4 @@
-//! Apply report -> text: what apply did, change by change (product.md,
+//! Apply report -> text: what apply did, change by change (docs/usage.md,
 //! "Apply"; docs/plan-format.md, "Apply report").
 //!
 //! The caller's contract, per format:

@@ -1,9 +1,9 @@
 //! docs/plan-format.md shows real output: each example there must be what the
 //! renderers produce for `fixtures::example()` or `fixtures::no_changes()`,
 //! byte for byte, and each apply-report example what `render_report`
-//! produces for `report::example_failed()` or `report::example_done()`.
+//! produces for `report_fixtures::example_failed()` or `report_fixtures::example_done()`.
 
-use super::{fixtures, render, report};
+use super::{fixtures, render, report_fixtures};
 use crate::apply::ApplyReport;
 use crate::plan::Plan;
 use crate::render::Format;
@@ -44,7 +44,7 @@ fn assert_report_documented(
     info: &str,
     before: &str,
 ) {
-    let out = report::render(&plan, &report, format, false);
+    let out = report_fixtures::render(&plan, &report, format, false);
     let block = format!("```{info}\n{before}{out}```\n");
     assert!(
         DOC.contains(&block),
@@ -62,8 +62,23 @@ fn apply_report_examples_are_current() {
         .map(|l| format!("{l}\n"))
         .unwrap();
     assert_eq!(plan_line, "Plan: 2 to add, 1 to change, 1 to destroy.\n");
-    assert_report_documented(report::example_failed(), Format::Human, "text", &plan_line);
-    assert_report_documented(report::example_done(), Format::Human, "text", &plan_line);
-    assert_report_documented(report::example_failed(), Format::Markdown, "markdown", "");
-    assert_report_documented(report::example_failed(), Format::Json, "json", "");
+    assert_report_documented(
+        report_fixtures::example_failed(),
+        Format::Human,
+        "text",
+        &plan_line,
+    );
+    assert_report_documented(
+        report_fixtures::example_done(),
+        Format::Human,
+        "text",
+        &plan_line,
+    );
+    assert_report_documented(
+        report_fixtures::example_failed(),
+        Format::Markdown,
+        "markdown",
+        "",
+    );
+    assert_report_documented(report_fixtures::example_failed(), Format::Json, "json", "");
 }

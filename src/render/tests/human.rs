@@ -22,7 +22,7 @@ fn snapshot_escaped_tags() {
     insta::assert_snapshot!("human_hostile_tags", human(&fixtures::hostile_tags()));
 }
 
-/// product.md: the human plan ends with exactly one Plan line.
+/// The contract: the human plan ends with exactly one Plan line.
 #[test]
 fn last_line_is_the_plan_line() {
     for (plan, want) in [

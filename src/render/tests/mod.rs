@@ -7,6 +7,7 @@ mod human;
 mod json;
 mod markdown;
 mod report;
+mod report_fixtures;
 mod value;
 
 use super::{render_plan, Format, RenderOptions};
