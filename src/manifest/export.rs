@@ -1,4 +1,5 @@
-//! The desired model -> a minimal manifest v1 text (for `ivsctl export`).
+//! The desired model -> a minimal manifest v1 text (for `ivsctl export`),
+//! field by field through the field tables (`schema/`).
 //!
 //! Fields equal to their defaults are left out, so that the output reads like
 //! a hand-written manifest. Every string goes through `scalar::yaml_string`,
@@ -9,9 +10,11 @@ use std::fmt::Write;
 
 use crate::model::{
     DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
-    LoggingConfigurationRef, Tags, DEFAULT_MAXIMUM_MESSAGE_LENGTH,
-    DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND,
+    LoggingConfigurationRef, Tags,
 };
+use crate::schema::logging::LOGGING;
+use crate::schema::room::ROOM;
+use crate::schema::{Row, Value};
 
 use super::scalar::yaml_string;
 
@@ -31,83 +34,51 @@ pub fn to_yaml(desired: &DesiredStack, schema_ref: Option<&str>) -> String {
     if !desired.logging_configurations.is_empty() {
         out.line(0, "loggingConfigurations:");
         for (key, lc) in &desired.logging_configurations {
-            out.key(1, key);
-            logging_configuration(&mut out, key, lc);
+            resource(&mut out, key, &logging_body(key, lc));
         }
     }
     if !desired.rooms.is_empty() {
         out.line(0, "rooms:");
         for (key, room) in &desired.rooms {
-            room_spec(&mut out, key, room);
+            resource(&mut out, key, &room_body(key, room));
         }
     }
     out.0
 }
 
-fn logging_configuration(out: &mut Out, key: &str, lc: &DesiredLoggingConfiguration) {
-    if lc.name != key {
-        out.field(2, "name", &lc.name);
-    }
-    out.line(2, "destination:");
-    let (kind, field, value) = match &lc.destination {
-        Destination::S3 { bucket_name } => ("s3", "bucketName", bucket_name),
-        Destination::CloudWatchLogs { log_group_name } => {
-            ("cloudWatchLogs", "logGroupName", log_group_name)
+fn logging_body(key: &str, lc: &DesiredLoggingConfiguration) -> Out {
+    let mut body = Out::default();
+    for (field, value) in Row::desired_values(&LOGGING, lc, &[]) {
+        let row = Row::find(&LOGGING, field).expect("a row per value");
+        if !(row.is_default)(&value, key) {
+            body.value(2, field.name(), &value);
         }
-        Destination::Firehose {
-            delivery_stream_name,
-        } => ("firehose", "deliveryStreamName", delivery_stream_name),
-    };
-    out.line(3, &format!("{kind}:"));
-    out.field(4, field, value);
-    out.tags(2, &lc.tags);
-    if lc.protect {
-        out.line(2, "protect: true");
     }
+    body.tags(2, &lc.tags);
+    if lc.protect {
+        body.line(2, "protect: true");
+    }
+    body
 }
 
-fn room_spec(out: &mut Out, key: &str, room: &DesiredRoom) {
+fn room_body(key: &str, room: &DesiredRoom) -> Out {
     let mut body = Out::default();
-    if room.name != key {
-        body.field(2, "name", &room.name);
-    }
-    if room.maximum_message_length != DEFAULT_MAXIMUM_MESSAGE_LENGTH {
-        body.line(
-            2,
-            &format!("maximumMessageLength: {}", room.maximum_message_length),
-        );
-    }
-    if room.maximum_message_rate_per_second != DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND {
-        body.line(
-            2,
-            &format!(
-                "maximumMessageRatePerSecond: {}",
-                room.maximum_message_rate_per_second
-            ),
-        );
-    }
-    if let Some(handler) = &room.message_review_handler {
-        body.line(2, "messageReviewHandler:");
-        body.field(3, "uri", &handler.uri);
-        if handler.fallback_result != FallbackResult::default() {
-            body.field(3, "fallbackResult", handler.fallback_result.as_str());
-        }
-    }
-    if !room.logging_configurations.is_empty() {
-        body.line(2, "loggingConfigurations:");
-        for entry in &room.logging_configurations {
-            let text = match entry {
-                LoggingConfigurationRef::Key(k) | LoggingConfigurationRef::Arn(k) => k,
-            };
-            body.line(3, &format!("- {}", yaml_string(text)));
+    for (field, value) in Row::desired_values(&ROOM, room, &room.logging_configurations) {
+        let row = Row::find(&ROOM, field).expect("a row per value");
+        if !(row.is_default)(&value, key) {
+            body.value(2, field.name(), &value);
         }
     }
     body.tags(2, &room.tags);
     if room.protect {
         body.line(2, "protect: true");
     }
+    body
+}
+
+/// `key:` and its body, or `key: {}` for a resource with every default.
+fn resource(out: &mut Out, key: &str, body: &Out) {
     if body.0.is_empty() {
-        // A room with every field at its default.
         out.line(1, &format!("{}: {{}}", yaml_string(key)));
     } else {
         out.key(1, key);
@@ -129,6 +100,48 @@ impl Out {
 
     fn field(&mut self, indent: usize, name: &str, value: &str) {
         self.line(indent, &format!("{name}: {}", yaml_string(value)));
+    }
+
+    /// One field's value, as the manifest writes its kind.
+    fn value(&mut self, indent: usize, name: &str, value: &Value) {
+        match value {
+            Value::Text(s) => self.field(indent, name, s),
+            Value::Int(n) => self.line(indent, &format!("{name}: {n}")),
+            Value::Handler(None) => {}
+            Value::Handler(Some(h)) => {
+                self.line(indent, &format!("{name}:"));
+                self.field(indent + 1, "uri", &h.uri);
+                if h.fallback_result != FallbackResult::default() {
+                    self.field(indent + 1, "fallbackResult", h.fallback_result.as_str());
+                }
+            }
+            Value::Destination(d) => {
+                self.line(indent, &format!("{name}:"));
+                let (kind, member, text) = match d {
+                    Destination::S3 { bucket_name } => ("s3", "bucketName", bucket_name),
+                    Destination::CloudWatchLogs { log_group_name } => {
+                        ("cloudWatchLogs", "logGroupName", log_group_name)
+                    }
+                    Destination::Firehose {
+                        delivery_stream_name,
+                    } => ("firehose", "deliveryStreamName", delivery_stream_name),
+                };
+                self.line(indent + 1, &format!("{kind}:"));
+                self.field(indent + 2, member, text);
+            }
+            Value::Refs(refs) => {
+                if refs.is_empty() {
+                    return;
+                }
+                self.line(indent, &format!("{name}:"));
+                for r in refs {
+                    let text = match r {
+                        LoggingConfigurationRef::Key(k) | LoggingConfigurationRef::Arn(k) => k,
+                    };
+                    self.line(indent + 1, &format!("- {}", yaml_string(text)));
+                }
+            }
+        }
     }
 
     fn tags(&mut self, indent: usize, tags: &Tags) {

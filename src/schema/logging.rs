@@ -29,6 +29,7 @@ pub static LOGGING: [LoggingRow; 2] = [
                 d.name = s;
             }
         },
+        is_default: |v, key| v.as_text() == Some(key),
     },
     Row {
         field: Field::Destination,
@@ -41,6 +42,7 @@ pub static LOGGING: [LoggingRow; 2] = [
                 d.destination = dest;
             }
         },
+        is_default: |_, _| false,
     },
 ];
 

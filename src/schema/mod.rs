@@ -177,6 +177,9 @@ pub struct Row<D, L, C, U> {
     /// Writes a live value into a manifest resource (export). References
     /// arrive as keys where the stack owns the configuration.
     pub export: fn(&mut D, Value),
+    /// Whether a manifest may leave the value out (it is the field's default;
+    /// for a name, the resource's key).
+    pub is_default: fn(&Value, &str) -> bool,
 }
 
 impl<D, L, C, U> Row<D, L, C, U> {

@@ -1,7 +1,10 @@
 //! A room's fields.
 
 use super::{Field, Row, Value};
-use crate::model::{DesiredRoom, LiveRoom, LoggingConfigurationRef};
+use crate::model::{
+    DesiredRoom, LiveRoom, LoggingConfigurationRef, DEFAULT_MAXIMUM_MESSAGE_LENGTH,
+    DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND,
+};
 use aws_sdk_ivschat::operation::create_room::builders::CreateRoomFluentBuilder;
 use aws_sdk_ivschat::operation::update_room::builders::UpdateRoomFluentBuilder;
 use aws_sdk_ivschat::types::{FallbackResult, MessageReviewHandler};
@@ -21,6 +24,7 @@ pub static ROOM: [RoomRow; 5] = [
                 d.name = s;
             }
         },
+        is_default: |v, key| v.as_text() == Some(key),
     },
     Row {
         field: Field::MaximumMessageLength,
@@ -33,6 +37,7 @@ pub static ROOM: [RoomRow; 5] = [
                 d.maximum_message_length = n;
             }
         },
+        is_default: |v, _| v.as_int() == Some(DEFAULT_MAXIMUM_MESSAGE_LENGTH),
     },
     Row {
         field: Field::MaximumMessageRatePerSecond,
@@ -45,6 +50,7 @@ pub static ROOM: [RoomRow; 5] = [
                 d.maximum_message_rate_per_second = n;
             }
         },
+        is_default: |v, _| v.as_int() == Some(DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND),
     },
     Row {
         field: Field::MessageReviewHandler,
@@ -61,6 +67,7 @@ pub static ROOM: [RoomRow; 5] = [
                 d.message_review_handler = h;
             }
         },
+        is_default: |v, _| !v.is_set(),
     },
     Row {
         field: Field::LoggingConfigurations,
@@ -85,6 +92,7 @@ pub static ROOM: [RoomRow; 5] = [
                 d.logging_configurations = refs;
             }
         },
+        is_default: |v, _| !v.is_set(),
     },
 ];
 
