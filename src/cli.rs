@@ -5,6 +5,7 @@
 use crate::aws::AwsSettings;
 use crate::chat::RawRequest;
 use crate::commands::chat::ChatFormat;
+use crate::commands::pipeline::Refresh;
 use crate::commands::{self, Globals};
 use crate::emulator::{self, EmulatorConfig, Quotas};
 use crate::error::{Error, ExitStatus, ERROR_EXIT_CODE};
@@ -63,6 +64,11 @@ pub struct GlobalArgs {
     /// The state file for --local (implies --local).
     #[arg(long, global = true, value_name = "FILE")]
     pub local_state: Option<PathBuf>,
+    /// Use at most PERCENT (1-100) of each of the account's IVS Chat rate
+    /// quotas, which the account's applications share.
+    #[arg(long, global = true, value_name = "PERCENT", env = "IVSCTL_API_SHARE",
+          default_value_t = 100, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub api_share: u8,
 }
 
 /// `-f FILE`, repeatable; a directory stands for its `*.yaml` / `*.yml` files.
@@ -107,6 +113,10 @@ pub struct PlanCmd {
     /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// `fast`: read rooms with GetRoom only where their applied record does not
+    /// prove them unchanged; `full`: GetRoom every room the manifest keeps.
+    #[arg(long, value_enum, default_value_t = Refresh::Fast)]
+    pub refresh: Refresh,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +144,9 @@ pub struct ApplyCmd {
     /// Let a manifest with no resources delete the stack's resources.
     #[arg(long)]
     pub allow_empty: bool,
+    /// How rooms are read before planning (see `plan --refresh`).
+    #[arg(long, value_enum, default_value_t = Refresh::Fast)]
+    pub refresh: Refresh,
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +402,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
             profile: global.profile.clone(),
             endpoint_url: global.endpoint_url.clone(),
             verbose: global.verbose,
+            api_share: global.api_share,
             ..AwsSettings::default()
         },
         local_state: match (&global.local_state, global.local) {
@@ -413,6 +427,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Plan(cmd) => {
             let args = commands::plan::PlanArgs {
                 files: cmd.manifest.files,
+                refresh: cmd.refresh,
                 format: cmd.format,
                 out: cmd.out,
                 detailed_exitcode: cmd.detailed_exitcode,
@@ -422,6 +437,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Apply(cmd) => {
             let args = commands::apply::ApplyArgs {
                 files: cmd.files,
+                refresh: cmd.refresh,
                 planfile: cmd.planfile,
                 auto_approve: cmd.auto_approve,
                 format: cmd.format,
@@ -433,6 +449,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Destroy(cmd) => {
             let args = commands::apply::ApplyArgs {
                 files: cmd.manifest.files,
+                refresh: Refresh::Fast,
                 planfile: None,
                 auto_approve: cmd.auto_approve,
                 format: cmd.format,

@@ -48,9 +48,10 @@ pub fn d_room(name: &str) -> DesiredRoom {
     }
 }
 
-/// A live room of STACK with every default, created and never updated.
+/// A live room of STACK with every default, created by ivsctl (with its
+/// applied record) and never updated.
 pub fn l_room(id: &str, key: &str) -> LiveRoom {
-    LiveRoom {
+    recorded(LiveRoom {
         arn: room_arn(id),
         id: id.into(),
         name: key.into(),
@@ -61,7 +62,7 @@ pub fn l_room(id: &str, key: &str) -> LiveRoom {
         tags: owned(key),
         create_time: T0.into(),
         update_time: T0.into(),
-    }
+    })
 }
 
 /// A desired logging configuration to S3.
@@ -76,9 +77,10 @@ pub fn d_lc(name: &str, bucket: &str) -> DesiredLoggingConfiguration {
     }
 }
 
-/// A live, ACTIVE logging configuration of STACK to S3, never updated.
+/// A live, ACTIVE logging configuration of STACK to S3, created by ivsctl
+/// (with its applied record) and never updated.
 pub fn l_lc(id: &str, key: &str, bucket: &str) -> LiveLoggingConfiguration {
-    LiveLoggingConfiguration {
+    recorded_lc(LiveLoggingConfiguration {
         arn: lc_arn(id),
         id: id.into(),
         name: key.into(),
@@ -89,5 +91,33 @@ pub fn l_lc(id: &str, key: &str, bucket: &str) -> LiveLoggingConfiguration {
         tags: owned(key),
         create_time: T0.into(),
         update_time: T0.into(),
-    }
+    })
+}
+
+/// The applied record of a resource of STACK at `address` that ivsctl wrote
+/// with exactly these values and tags, as created.
+fn record_of(address: &Address, values: &crate::schema::Values, tags: &Tags) -> String {
+    crate::record::Record::new(address, values, tags, crate::record::AppliedTime::Created)
+        .encode(&crate::record::identity(STACK, address))
+}
+
+/// `room` with the applied record of its current values and tags: as if
+/// ivsctl had created it exactly so (edit it afterwards for drift).
+pub fn recorded(mut room: LiveRoom) -> LiveRoom {
+    let key = room.tags.get(TAG_KEY).cloned().unwrap_or_default();
+    let values = crate::schema::Row::live_values(&crate::schema::room::ROOM, &room);
+    room.tags.remove(crate::record::TAG_APPLIED);
+    let record = record_of(&Address::room(key), &values, &room.tags);
+    room.tags.insert(crate::record::TAG_APPLIED.into(), record);
+    room
+}
+
+/// `lc` with the applied record of its current values and tags.
+pub fn recorded_lc(mut lc: LiveLoggingConfiguration) -> LiveLoggingConfiguration {
+    let key = lc.tags.get(TAG_KEY).cloned().unwrap_or_default();
+    let values = crate::schema::Row::live_values(&crate::schema::logging::LOGGING, &lc);
+    lc.tags.remove(crate::record::TAG_APPLIED);
+    let record = record_of(&Address::logging_configuration(key), &values, &lc.tags);
+    lc.tags.insert(crate::record::TAG_APPLIED.into(), record);
+    lc
 }

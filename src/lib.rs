@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod model;
 pub mod plan;
 pub mod progress;
+pub mod record;
 pub mod render;
 pub mod schema;
 pub mod terminal;

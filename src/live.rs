@@ -2,37 +2,64 @@
 //! model types at the boundary.
 //!
 //! Discovery is ListLoggingConfigurations and ListRooms over all pages (their
-//! summaries carry tags and every logging-configuration field), then GetRoom
-//! only for the rooms the caller needs in full (the two maxima are not in the
-//! summaries). The two list chains run concurrently, and GetRoom calls start
-//! as soon as the page naming their room arrives, so the three operations'
-//! rate quotas are used in parallel. Every call is paced by `Api::pace`.
+//! summaries carry tags and every logging-configuration field). A room the
+//! caller needs in full (the two maxima are not in the summaries) is filled
+//! in from its applied record when the record proves them (`record.rs`: no
+//! update since ivsctl wrote it), and read with GetRoom otherwise. The two
+//! list chains run concurrently, and GetRoom calls start as soon as the page
+//! naming their room arrives, so the operations' rate quotas are used in
+//! parallel. Every call goes through `Api::call` (paced, retried).
 
 use crate::aws::{iso_time as time, Api, ApiError, Retry};
 use crate::model::{
-    Destination, FallbackResult, LiveLoggingConfiguration, LiveRoom, LiveState,
+    Address, Destination, FallbackResult, LiveLoggingConfiguration, LiveRoom, LiveState,
     LoggingConfigurationState, MessageReviewHandler, Tags,
 };
 use aws_sdk_ivschat::types::{DestinationConfiguration, LoggingConfigurationSummary, RoomSummary};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The API's largest page.
 const PAGE_SIZE: i32 = 50;
 
-/// Reads every logging configuration and room of the account and region, and
-/// the full details of each room for which `needs_details` is true.
-pub async fn discover<F>(api: &Api, needs_details: F) -> Result<LiveState, ApiError>
+/// What discovery needs of a room beyond its summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// The summary is enough (rooms of other stacks, rooms to delete).
+    Summary,
+    /// Every field: from the room's applied record when it proves them
+    /// (the record of `address` in `stack`), else read with GetRoom.
+    Fields { stack: String, address: Address },
+    /// Every field, read with GetRoom (`--refresh full`).
+    Read,
+}
+
+/// How the rooms needed in full were refreshed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Refreshed {
+    /// Filled in from their applied record, without GetRoom.
+    pub proven: usize,
+    /// Read with GetRoom.
+    pub read: usize,
+}
+
+/// Reads every logging configuration and room of the account and region,
+/// and each room in full as `need` says.
+pub async fn discover<F>(api: &Api, need: F) -> Result<(LiveState, Refreshed), ApiError>
 where
-    F: Fn(&LiveRoom) -> bool,
+    F: Fn(&LiveRoom) -> Need,
 {
-    let (logging_configurations, rooms) = tokio::try_join!(
+    let (logging_configurations, (rooms, refreshed)) = tokio::try_join!(
         list_logging_configurations(api),
-        list_rooms_with_details(api, &needs_details)
+        list_rooms_with_details(api, &need)
     )?;
-    Ok(LiveState {
-        logging_configurations,
-        rooms,
-    })
+    Ok((
+        LiveState {
+            logging_configurations,
+            rooms,
+        },
+        refreshed,
+    ))
 }
 
 /// All logging configurations, every page.
@@ -75,14 +102,20 @@ pub async fn list_logging_configurations(
 
 /// All rooms (summaries only), every page.
 pub async fn list_rooms(api: &Api) -> Result<Vec<LiveRoom>, ApiError> {
-    list_rooms_with_details(api, &|_| false).await
+    Ok(list_rooms_with_details(api, &|_| Need::Summary).await?.0)
 }
+
+/// GetRoom calls in flight at most (unpaced, against an emulator, every
+/// room would otherwise get its own connection at once).
+const MAX_GETS_IN_FLIGHT: usize = 32;
 
 async fn list_rooms_with_details(
     api: &Api,
-    needs_details: &dyn Fn(&LiveRoom) -> bool,
-) -> Result<Vec<LiveRoom>, ApiError> {
+    need: &dyn Fn(&LiveRoom) -> Need,
+) -> Result<(Vec<LiveRoom>, Refreshed), ApiError> {
     let mut rooms: Vec<LiveRoom> = Vec::new();
+    let mut refreshed = Refreshed::default();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_GETS_IN_FLIGHT));
     let mut gets = tokio::task::JoinSet::new();
     let mut token: Option<String> = None;
     loop {
@@ -104,12 +137,31 @@ async fn list_rooms_with_details(
             .await?;
         for s in page.rooms() {
             let room = room_from_summary(s)?;
-            if needs_details(&room) {
-                let api = api.clone();
-                let arn = room.arn.clone();
-                gets.spawn(async move { (arn.clone(), get_room(&api, &arn).await) });
+            let proven = match need(&room) {
+                Need::Summary => {
+                    rooms.push(room);
+                    continue;
+                }
+                Need::Fields { stack, address } => {
+                    crate::record::prove_room(&room, &stack, &address)
+                }
+                Need::Read => None,
+            };
+            match proven {
+                Some(full) => {
+                    refreshed.proven += 1;
+                    rooms.push(full);
+                }
+                None => {
+                    refreshed.read += 1;
+                    let (api, arn, slots) = (api.clone(), room.arn.clone(), Arc::clone(&slots));
+                    gets.spawn(async move {
+                        let _slot = slots.acquire_owned().await;
+                        (arn.clone(), get_room(&api, &arn).await)
+                    });
+                    rooms.push(room);
+                }
             }
-            rooms.push(room);
         }
         match page.next_token().filter(|t| !t.is_empty()) {
             Some(t) => token = Some(t.to_string()),
@@ -123,13 +175,14 @@ async fn list_rooms_with_details(
         details.insert(arn, result?);
     }
     // A room deleted between the list and its GetRoom is gone: drop it.
-    Ok(rooms
+    let rooms = rooms
         .into_iter()
         .filter_map(|r| match details.remove(&r.arn) {
             Some(detailed) => detailed,
             None => Some(r),
         })
-        .collect())
+        .collect();
+    Ok((rooms, refreshed))
 }
 
 /// GetRoom; `None` when the room does not exist.

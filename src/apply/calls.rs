@@ -75,8 +75,9 @@ pub async fn create_logging_configuration(
     .await
 }
 
-/// UpdateRoom with only the changed fields.
-pub async fn update_room(api: &Api, arn: &str, values: &Values) -> Result<(), ApiError> {
+/// UpdateRoom with only the changed fields; returns the updateTime it
+/// produced (empty when the answer has none).
+pub async fn update_room(api: &Api, arn: &str, values: &Values) -> Result<String, ApiError> {
     api.call("UpdateRoom", arn, Retry::IDEMPOTENT, |client| async move {
         let mut req = client.update_room().identifier(arn);
         for (field, value) in values {
@@ -86,19 +87,19 @@ pub async fn update_room(api: &Api, arn: &str, values: &Values) -> Result<(), Ap
         }
         req.send()
             .await
-            .map(|_| ())
+            .map(|out| crate::aws::iso_time(out.update_time()))
             .map_err(|e| ApiError::from_sdk("UpdateRoom", e))
     })
     .await
 }
 
-/// UpdateLoggingConfiguration with only the changed fields. A conflict (an
-/// update in flight) is retried.
+/// UpdateLoggingConfiguration with only the changed fields; returns the
+/// updateTime it produced. A conflict (an update in flight) is retried.
 pub async fn update_logging_configuration(
     api: &Api,
     arn: &str,
     values: &Values,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     api.call(
         "UpdateLoggingConfiguration",
         arn,
@@ -112,7 +113,7 @@ pub async fn update_logging_configuration(
             }
             req.send()
                 .await
-                .map(|_| ())
+                .map(|out| crate::aws::iso_time(out.update_time()))
                 .map_err(|e| ApiError::from_sdk("UpdateLoggingConfiguration", e))
         },
     )

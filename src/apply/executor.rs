@@ -3,8 +3,9 @@
 
 use super::{calls, ApplyError};
 use crate::aws::Api;
-use crate::model::{Address, LoggingConfigurationRef, ResourceType};
-use crate::plan::{Op, ResourceChange};
+use crate::model::{Address, LoggingConfigurationRef, ResourceType, Tags};
+use crate::plan::{Op, RecordPlan, ResourceChange};
+use crate::record::{self, AppliedTime, Record, TAG_APPLIED};
 use crate::schema::{Field, Value, Values};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -61,6 +62,21 @@ fn resolve(values: &Values, created: &Created) -> Result<Values, ApplyError> {
     Ok(out)
 }
 
+/// `tags` plus the applied record of a write at `time`.
+fn with_record(
+    address: &Address,
+    tags: &Tags,
+    plan: &RecordPlan,
+    time: AppliedTime,
+    created: &Created,
+) -> Result<Tags, ApplyError> {
+    let values = resolve(&plan.values, created)?;
+    let record = Record::new(address, &values, &plan.tags, time).encode(&plan.identity);
+    let mut tags = tags.clone();
+    tags.insert(TAG_APPLIED.to_string(), record);
+    Ok(tags)
+}
+
 impl Executor for SdkExecutor {
     async fn execute(
         &self,
@@ -76,10 +92,17 @@ impl Executor for SdkExecutor {
             Op::None { .. } => Ok(None),
             Op::Create(create) => {
                 let values = resolve(&create.values, created)?;
+                let tags = with_record(
+                    &c.address,
+                    &create.tags,
+                    &create.record,
+                    AppliedTime::Created,
+                    created,
+                )?;
                 let arn = if room {
-                    calls::create_room(api, &values, &create.tags).await?
+                    calls::create_room(api, &values, &tags).await?
                 } else {
-                    calls::create_logging_configuration(api, &values, &create.tags).await?
+                    calls::create_logging_configuration(api, &values, &tags).await?
                 };
                 if create.await_active {
                     calls::wait_active(api, &arn, ACTIVE_TIMEOUT).await?;
@@ -87,12 +110,19 @@ impl Executor for SdkExecutor {
                 Ok(Some(arn))
             }
             Op::Update(u) => {
+                let mut tag = u.tag.clone();
                 if !u.values.is_empty() {
                     let values = resolve(&u.values, created)?;
-                    if room {
-                        calls::update_room(api, &u.arn, &values).await?;
+                    let update_time = if room {
+                        calls::update_room(api, &u.arn, &values).await?
                     } else {
-                        calls::update_logging_configuration(api, &u.arn, &values).await?;
+                        calls::update_logging_configuration(api, &u.arn, &values).await?
+                    };
+                    if let Some(plan) = &u.record {
+                        // An unknown time never proves anything: the next
+                        // plan reads the resource and rewrites the record.
+                        let ms = record::epoch_ms(&update_time).unwrap_or(0);
+                        tag = with_record(&c.address, &tag, plan, AppliedTime::At(ms), created)?;
                     }
                 }
                 if u.await_active {
@@ -101,8 +131,8 @@ impl Executor for SdkExecutor {
                 if !u.untag.is_empty() {
                     calls::untag(api, &u.arn, &u.untag).await?;
                 }
-                if !u.tag.is_empty() {
-                    calls::tag(api, &u.arn, &u.tag).await?;
+                if !tag.is_empty() {
+                    calls::tag(api, &u.arn, &tag).await?;
                 }
                 Ok(None)
             }

@@ -4,7 +4,7 @@
 //! checked against the safety rules, approved, and only then applied. Any
 //! refusal happens before the first write.
 
-use super::pipeline::{load_manifest, plan_files};
+use super::pipeline::{load_manifest, plan_files, Refresh};
 use super::{connect, FileError, Globals, Session};
 use crate::apply::{self, Cancel};
 use crate::error::{Error, ExitStatus};
@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct ApplyArgs {
     pub files: Vec<PathBuf>,
+    pub refresh: Refresh,
     pub planfile: Option<PathBuf>,
     pub auto_approve: bool,
     pub format: Format,
@@ -81,7 +82,7 @@ pub async fn run(
     match &args.planfile {
         Some(path) => apply_saved(globals, args, path, out).await,
         None => {
-            let planned = plan_files(globals, &args.files).await?;
+            let planned = plan_files(globals, &args.files, args.refresh).await?;
             let empty = planned.manifest.desired.is_empty();
             execute(
                 globals,
@@ -106,7 +107,7 @@ pub async fn destroy(
     let manifest = load_manifest(&args.files)?;
     let session = connect(globals, manifest.desired.region.as_deref()).await?;
     // Deletes need no room details: the summaries carry ARNs and tags.
-    let live = crate::live::discover(&session.api, |_| false).await?;
+    let live = crate::live::list(&session.api, true, true).await?;
     // Destroying is planning an empty stack; --allow-empty is implied.
     let nothing = DesiredStack {
         stack: manifest.desired.stack.clone(),

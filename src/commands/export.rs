@@ -4,6 +4,7 @@
 
 use super::{connect, FileError, Globals};
 use crate::error::{Error, ExitStatus};
+use crate::live::Need;
 use crate::manifest::stack_from_live;
 use crate::model::{LiveState, OwnershipIndex};
 use miette::IntoDiagnostic;
@@ -57,9 +58,15 @@ pub async fn run(
 ) -> Result<ExitStatus, Error> {
     let session = connect(globals, None).await?;
     let wanted = args.stack.clone();
-    let live = crate::live::discover(&session.api, |room| {
-        crate::model::ownership(&room.tags)
-            .is_some_and(|o| wanted.as_deref().is_none_or(|s| s == o.stack))
+    // Every owned room in full: from its applied record, or GetRoom.
+    let (live, _) = crate::live::discover(&session.api, |room| {
+        match crate::model::ownership(&room.tags) {
+            Some(o) if wanted.as_deref().is_none_or(|s| s == o.stack) => Need::Fields {
+                stack: o.stack.to_string(),
+                address: crate::model::Address::room(o.key),
+            },
+            _ => Need::Summary,
+        }
     })
     .await?;
     let region = session.api.region.clone();

@@ -1,7 +1,7 @@
 //! `ivsctl plan -f FILE...`: reads live state, prints the plan, writes nothing
 //! (except the saved plan with `--out`).
 
-use super::pipeline::plan_files;
+use super::pipeline::{plan_files, Refresh};
 use super::{FileError, Globals};
 use crate::error::{Error, ExitStatus};
 use crate::plan::saved;
@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 pub struct PlanArgs {
     pub files: Vec<PathBuf>,
+    pub refresh: Refresh,
     pub format: Format,
     pub out: Option<PathBuf>,
     pub detailed_exitcode: bool,
@@ -22,7 +23,7 @@ pub async fn run(
     args: &PlanArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let planned = plan_files(globals, &args.files).await?;
+    let planned = plan_files(globals, &args.files, args.refresh).await?;
     let plan = &planned.plan;
     let opts = RenderOptions {
         color: globals.terminal.color_stdout,

@@ -168,9 +168,10 @@ mod tests {
             .extend(tags(&[("team", "video"), (TAG_PROTECT, "true")]));
         let mut foreign = l_lc("FOREIGNFOREI", "x", "other");
         foreign.tags.clear();
+        // As ivsctl applied them.
         let live = LiveState {
-            logging_configurations: vec![lc, foreign],
-            rooms: vec![room],
+            logging_configurations: vec![crate::fixtures::recorded_lc(lc), foreign],
+            rooms: vec![crate::fixtures::recorded(room)],
         };
         let d = stack_from_live(STACK, &live, "us-west-2").unwrap();
         assert_eq!(

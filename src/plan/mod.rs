@@ -29,6 +29,9 @@ pub struct Plan {
     pub region: String,
     /// Logging configurations first, then rooms, each in key order.
     pub resource_changes: Vec<ResourceChange>,
+    /// Resources the manifest keeps whose applied record is missing or
+    /// invalid: they were read in full, and this plan writes their record.
+    pub without_record: Vec<Address>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +66,20 @@ pub struct FieldChange {
     pub field: String,
     pub before: Value,
     pub after: Value,
+    /// The live value is not what ivsctl last applied (an out-of-band edit).
+    pub drift: bool,
+}
+
+/// What a write's applied record (`record.rs`) is made of: every field's
+/// value (references to configurations this plan creates are keys until
+/// apply resolves them) and every tag but the record. Apply adds the time
+/// its write produced and writes the record with the write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordPlan {
+    /// `STACK/ADDRESS`, which the record's checksum covers.
+    pub identity: String,
+    pub values: Values,
+    pub tags: Tags,
 }
 
 /// The calls that make one resource match.
@@ -84,7 +101,9 @@ pub struct Create {
     /// Every field (references to configurations this plan creates are keys,
     /// resolved by apply once those exist).
     pub values: Values,
+    /// Every tag but the applied record, which apply adds (`record`).
     pub tags: Tags,
+    pub record: RecordPlan,
     /// A room write of this plan references this logging configuration:
     /// apply polls it until ACTIVE before that write.
     pub await_active: bool,
@@ -101,6 +120,10 @@ pub struct Update {
     pub await_active: bool,
     /// The logging configurations (ARNs) a room stops referencing.
     pub detaches: Vec<String>,
+    /// With an Update call (`values` not empty): the record apply writes in
+    /// the TagResource call, with the updateTime the Update call produced.
+    /// Without one, the record (if it changes) is already in `tag`.
+    pub record: Option<RecordPlan>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,8 @@
 //! touched resource).
 
 use super::{
-    Action, Blocked, Create, Delete, FieldChange, Observed, Op, Plan, ResourceChange, Update,
+    Action, Blocked, Create, Delete, FieldChange, Observed, Op, Plan, RecordPlan, ResourceChange,
+    Update,
 };
 use crate::model::{
     Address, Destination, FallbackResult, LoggingConfigurationRef, MessageReviewHandler, Tags,
@@ -21,7 +22,8 @@ use std::collections::BTreeMap;
 const KIND: &str = "ivsctl-saved-plan";
 
 /// The version of the file format; a file of any other version is refused.
-pub const SAVED_FORMAT_VERSION: &str = "1";
+/// 2: applied records (ivsctl 0.2).
+pub const SAVED_FORMAT_VERSION: &str = "2";
 
 /// Why a file cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -68,6 +70,8 @@ struct FilePlan {
     stack: String,
     region: String,
     resource_changes: Vec<FileChange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    without_record: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +104,16 @@ struct FileChange {
     wait_for_active: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     depends_on: Vec<String>,
+    /// The applied record's values and tags (see `RecordPlan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record: Option<FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FileRecord {
+    identity: String,
+    values: BTreeMap<String, Json>,
+    tags: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +121,8 @@ struct FileField {
     field: String,
     before: Json,
     after: Json,
+    #[serde(default)]
+    drift: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +157,7 @@ pub fn to_json(plan: &Plan, manifest_empty: bool) -> String {
             stack: plan.stack.clone(),
             region: plan.region.clone(),
             resource_changes: plan.resource_changes.iter().map(encode_change).collect(),
+            without_record: plan.without_record.iter().map(|a| a.to_string()).collect(),
         },
     };
     let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
@@ -171,11 +188,19 @@ pub fn from_json(text: &str) -> Result<SavedPlan, SavedPlanError> {
         .map(decode_change)
         .collect::<Result<_, String>>()
         .map_err(SavedPlanError::Damaged)?;
+    let without_record = file
+        .plan
+        .without_record
+        .iter()
+        .map(|a| Address::parse(a).ok_or_else(|| format!("`{a}` is not an address")))
+        .collect::<Result<_, _>>()
+        .map_err(SavedPlanError::Damaged)?;
     Ok(SavedPlan {
         plan: Plan {
             stack: file.plan.stack,
             region: file.plan.region,
             resource_changes,
+            without_record,
         },
         manifest_empty: file.manifest_empty,
     })
@@ -193,6 +218,7 @@ fn encode_change(c: &ResourceChange) -> FileChange {
                 field: f.field.clone(),
                 before: f.before.clone(),
                 after: f.after.clone(),
+                drift: f.drift,
             })
             .collect(),
         drift: c.drift,
@@ -212,6 +238,12 @@ fn encode_change(c: &ResourceChange) -> FileChange {
         }),
         wait_for_active: c.wait_for_active.clone(),
         depends_on: c.depends_on.iter().map(|a| a.to_string()).collect(),
+        record: None,
+    };
+    let record = |r: &RecordPlan| FileRecord {
+        identity: r.identity.clone(),
+        values: encode_values(&r.values),
+        tags: r.tags.clone(),
     };
     match &c.op {
         Op::None { .. } => {}
@@ -219,6 +251,7 @@ fn encode_change(c: &ResourceChange) -> FileChange {
             f.values = encode_values(&create.values);
             f.tags = create.tags.clone();
             f.await_active = create.await_active;
+            f.record = Some(record(&create.record));
         }
         Op::Update(u) => {
             f.values = encode_values(&u.values);
@@ -226,6 +259,7 @@ fn encode_change(c: &ResourceChange) -> FileChange {
             f.untag = u.untag.clone();
             f.await_active = u.await_active;
             f.detaches = u.detaches.clone();
+            f.record = u.record.as_ref().map(record);
         }
         Op::Delete(d) => f.detaches = d.detaches.clone(),
     }
@@ -243,12 +277,24 @@ fn decode_change(f: FileChange) -> Result<ResourceChange, String> {
             .ok_or_else(|| format!("{}: an {} needs an ARN", f.address, action.as_str()))
     };
     let values = decode_values(&f.address, &f.values)?;
+    let record = f
+        .record
+        .as_ref()
+        .map(|r| {
+            Ok::<_, String>(RecordPlan {
+                identity: r.identity.clone(),
+                values: decode_values(&f.address, &r.values)?,
+                tags: r.tags.clone(),
+            })
+        })
+        .transpose()?;
     let op = match action {
         Action::NoOp => Op::None { arn: arn()? },
         Action::Create => Op::Create(Create {
             values,
             tags: f.tags,
             await_active: f.await_active,
+            record: record.ok_or_else(|| format!("{}: a create needs its record", f.address))?,
         }),
         Action::Update => Op::Update(Update {
             arn: arn()?,
@@ -257,6 +303,7 @@ fn decode_change(f: FileChange) -> Result<ResourceChange, String> {
             tag: f.tags,
             await_active: f.await_active,
             detaches: f.detaches,
+            record,
         }),
         Action::Delete => Op::Delete(Delete {
             arn: arn()?,
@@ -278,6 +325,7 @@ fn decode_change(f: FileChange) -> Result<ResourceChange, String> {
                 field: c.field,
                 before: c.before,
                 after: c.after,
+                drift: c.drift,
             })
             .collect(),
         drift: f.drift,
@@ -428,7 +476,7 @@ mod tests {
         assert!(matches!(from_json("{"), Err(SavedPlanError::NotJson(_))));
         assert_eq!(from_json("{}"), Err(SavedPlanError::NotASavedPlan));
         let future =
-            to_json(&plan, false).replace("\"format_version\": \"1\"", "\"format_version\": \"9\"");
+            to_json(&plan, false).replace("\"format_version\": \"2\"", "\"format_version\": \"9\"");
         assert_eq!(from_json(&future), Err(SavedPlanError::Version("9".into())));
         let damaged = to_json(&plan, false).replace("\"rooms.lobby\"", "\"halls.lobby\"");
         assert!(

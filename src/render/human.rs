@@ -70,6 +70,10 @@ pub(super) fn render(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> 
         writeln!(out)?;
     }
 
+    if let Some(note) = super::without_record_note(plan) {
+        writeln!(out, "{}", style.dim(&note))?;
+        writeln!(out)?;
+    }
     let blocked = plan.blocked().count();
     if blocked > 0 {
         writeln!(

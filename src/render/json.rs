@@ -20,6 +20,9 @@ pub(super) struct JsonPlan<'a> {
     region: &'a str,
     summary: JsonSummary,
     resource_changes: Vec<JsonChange<'a>>,
+    /// Kept resources without a valid applied record (read in full; apply
+    /// writes their records).
+    without_record: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +51,7 @@ struct JsonField<'a> {
     field: &'a str,
     before: &'a Value,
     after: &'a Value,
+    drift: bool,
 }
 
 #[derive(Serialize)]
@@ -81,6 +85,7 @@ pub(super) fn document(plan: &Plan) -> JsonPlan<'_> {
                 blocked: c.blocked.as_ref().map(blocked),
             })
             .collect(),
+        without_record: plan.without_record.iter().map(|a| a.to_string()).collect(),
     }
 }
 
@@ -107,6 +112,7 @@ fn field(f: &FieldChange) -> JsonField<'_> {
         field: &f.field,
         before: &f.before,
         after: &f.after,
+        drift: f.drift,
     }
 }
 

@@ -7,8 +7,8 @@
 //!   its header (the fields would all read `- x`, which says nothing more);
 //! - field names are aligned within a resource, attribute fields and
 //!   `tags.KEY` fields each as their own group (as in the product's example);
-//! - on an update marked as drift, the non-tag field lines carry `# drift`:
-//!   drift is judged from fields only (tag edits leave no trace in the API).
+//! - each line whose change corrects an out-of-band edit (the live value is
+//!   not what ivsctl last applied) carries `# drift`, tags included.
 
 use super::value::{bare, field_value, ArnNames};
 use crate::model::ResourceType;
@@ -95,7 +95,7 @@ fn block(c: &ResourceChange, names: &ArnNames<'_>) -> Block {
         None => comments.push(head),
     }
     let fields = match c.action() {
-        Action::Create | Action::Update => field_lines(&c.changes, drift, names),
+        Action::Create | Action::Update => field_lines(&c.changes, names),
         Action::Delete | Action::NoOp => Vec::new(),
     };
     Block {
@@ -111,7 +111,7 @@ fn is_tag(field: &str) -> bool {
     field.starts_with("tags.")
 }
 
-fn field_lines(changes: &[FieldChange], drift: bool, names: &ArnNames<'_>) -> Vec<FieldLine> {
+fn field_lines(changes: &[FieldChange], names: &ArnNames<'_>) -> Vec<FieldLine> {
     let width = |tags: bool| {
         changes
             .iter()
@@ -136,7 +136,7 @@ fn field_lines(changes: &[FieldChange], drift: bool, names: &ArnNames<'_>) -> Ve
                 sign,
                 label: format!("{:<w$}", bare(&f.field)),
                 value,
-                drift: drift && !tag,
+                drift: f.drift,
             }
         })
         .collect()

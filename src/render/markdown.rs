@@ -28,6 +28,10 @@ pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{summary}")?;
     writeln!(out)?;
+    if let Some(note) = super::without_record_note(plan) {
+        writeln!(out, "> {}", bare(&note))?;
+        writeln!(out)?;
+    }
     let blocked = plan.blocked().count();
     if blocked > 0 {
         writeln!(

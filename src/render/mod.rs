@@ -128,6 +128,24 @@ pub fn render_report(
     report::render(plan, report, format, opts, out)
 }
 
+/// A note on kept resources without an applied record, or `None`.
+fn without_record_note(plan: &Plan) -> Option<String> {
+    let n = plan.without_record.len();
+    (n > 0).then(|| {
+        format!(
+            "Note: {n} resource{} {} no applied record (created by an earlier ivsctl, \
+             imported, or the record was removed): read in full, and this apply writes {}.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "has" } else { "have" },
+            if n == 1 {
+                "its record"
+            } else {
+                "their records"
+            },
+        )
+    })
+}
+
 /// `1 to add, 1 to change, 2 to destroy.` (after `Plan: ` or `**Plan:** `).
 fn summary_text(s: Summary) -> String {
     format!(

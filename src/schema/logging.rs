@@ -22,6 +22,8 @@ pub static LOGGING: [LoggingRow; 2] = [
         field: Field::Name,
         desired: |d, _| Value::Text(d.name.clone()),
         live: |l| Some(Value::Text(l.name.clone())),
+        in_summary: true,
+        set_live: |_, _| {},
         create: |b, v| b.name(v.as_text().unwrap_or_default()),
         update: |b, v| b.name(v.as_text().unwrap_or_default()),
         export: |d, v| {
@@ -35,6 +37,8 @@ pub static LOGGING: [LoggingRow; 2] = [
         field: Field::Destination,
         desired: |d, _| Value::Destination(d.destination.clone()),
         live: |l| Some(Value::Destination(l.destination.clone())),
+        in_summary: true,
+        set_live: |_, _| {},
         create: |b, v| b.set_destination_configuration(sdk_destination(v)),
         update: |b, v| b.set_destination_configuration(sdk_destination(v)),
         export: |d, v| {

@@ -169,6 +169,11 @@ pub struct Row<D, L, C, U> {
     /// The live value; `None` when the read that produced it does not carry
     /// the field (ListRooms has no maxima).
     pub live: fn(&L) -> Option<Value>,
+    /// Whether the List summaries carry the field. Those that do not are kept
+    /// in clear in the applied record (`record.rs`), which proves them.
+    pub in_summary: bool,
+    /// Sets a live value proven by the applied record (fields not in summaries).
+    pub set_live: fn(&mut L, Value),
     /// Sets the field in a Create call (absent values are not sent).
     pub create: fn(C, &Value) -> C,
     /// Sets the field in an Update call (sent only when it changes; a

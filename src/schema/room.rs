@@ -17,6 +17,8 @@ pub static ROOM: [RoomRow; 5] = [
         field: Field::Name,
         desired: |d, _| Value::Text(d.name.clone()),
         live: |l| Some(Value::Text(l.name.clone())),
+        in_summary: true,
+        set_live: |_, _| {},
         create: |b, v| b.name(v.as_text().unwrap_or_default()),
         update: |b, v| b.name(v.as_text().unwrap_or_default()),
         export: |d, v| {
@@ -30,6 +32,8 @@ pub static ROOM: [RoomRow; 5] = [
         field: Field::MaximumMessageLength,
         desired: |d, _| Value::Int(d.maximum_message_length),
         live: |l| l.maximum_message_length.map(Value::Int),
+        in_summary: false,
+        set_live: |l, v| l.maximum_message_length = v.as_int(),
         create: |b, v| b.set_maximum_message_length(v.as_int()),
         update: |b, v| b.set_maximum_message_length(v.as_int()),
         export: |d, v| {
@@ -43,6 +47,8 @@ pub static ROOM: [RoomRow; 5] = [
         field: Field::MaximumMessageRatePerSecond,
         desired: |d, _| Value::Int(d.maximum_message_rate_per_second),
         live: |l| l.maximum_message_rate_per_second.map(Value::Int),
+        in_summary: false,
+        set_live: |l, v| l.maximum_message_rate_per_second = v.as_int(),
         create: |b, v| b.set_maximum_message_rate_per_second(v.as_int()),
         update: |b, v| b.set_maximum_message_rate_per_second(v.as_int()),
         export: |d, v| {
@@ -56,6 +62,8 @@ pub static ROOM: [RoomRow; 5] = [
         field: Field::MessageReviewHandler,
         desired: |d, _| Value::Handler(d.message_review_handler.clone()),
         live: |l| Some(Value::Handler(l.message_review_handler.clone())),
+        in_summary: true,
+        set_live: |_, _| {},
         create: |b, v| match v {
             Value::Handler(Some(_)) => b.message_review_handler(sdk_handler(v)),
             _ => b,
@@ -81,6 +89,8 @@ pub static ROOM: [RoomRow; 5] = [
                     .collect(),
             ))
         },
+        in_summary: true,
+        set_live: |_, _| {},
         create: |b, v| match arns(v) {
             Some(list) if !list.is_empty() => b.set_logging_configuration_identifiers(Some(list)),
             _ => b,

@@ -1,16 +1,14 @@
 //! Phase 2: each logging configuration the manifest declares or the stack
 //! owns: create, update (changed fields and tags), no-op, or delete.
 
+use super::change::{self, Live};
 use super::claims::Owned;
-use super::tags::{desired_tags, tag_changes};
-use super::{drift::updated_since_create, unusable, PlanError};
-use crate::model::{
-    Address, DesiredLoggingConfiguration, DesiredStack, LiveLoggingConfiguration, Tags,
-};
-use crate::plan::{Create, Delete, FieldChange, Observed, Op, ResourceChange, Update};
+use super::tags::desired_tags;
+use super::{unusable, PlanError};
+use crate::model::{Address, DesiredLoggingConfiguration, DesiredStack, LiveLoggingConfiguration};
+use crate::plan::ResourceChange;
 use crate::schema::logging::LOGGING;
 use crate::schema::Row;
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// A configuration the manifest keeps but that failed cannot be fixed by any
@@ -50,50 +48,22 @@ pub fn plan(desired: &DesiredStack, owned: &Owned<'_>) -> Vec<ResourceChange> {
         .collect()
 }
 
-pub(super) fn change(address: Address, op: Op) -> ResourceChange {
-    ResourceChange {
-        address,
-        op,
-        changes: Vec::new(),
-        drift: false,
-        blocked: None,
-        observed: None,
-        wait_for_active: Vec::new(),
-        depends_on: Vec::new(),
-    }
-}
-
-pub(super) fn observed(arn: &str, update_time: &str, tags: &Tags) -> Observed {
-    Observed {
-        arn: arn.to_string(),
-        update_time: update_time.to_string(),
-        tags: tags.clone(),
+fn live(l: &LiveLoggingConfiguration) -> Live<'_> {
+    Live {
+        arn: &l.arn,
+        tags: &l.tags,
+        create_time: &l.create_time,
+        update_time: &l.update_time,
     }
 }
 
 fn create(stack: &DesiredStack, key: &str, d: &DesiredLoggingConfiguration) -> ResourceChange {
-    let values = Row::desired_values(&LOGGING, d, &[]);
-    let tags = desired_tags(stack, key, &d.tags, d.protect);
-    let mut c = change(
+    change::create(
+        &stack.stack,
         Address::logging_configuration(key),
-        Op::None { arn: String::new() },
-    );
-    c.changes = values
-        .iter()
-        .map(|(f, v)| FieldChange {
-            field: f.name().to_string(),
-            before: Value::Null,
-            after: v.to_json(),
-        })
-        .collect();
-    let (set, _, tag_fields) = tag_changes(&Tags::new(), &tags);
-    c.changes.extend(tag_fields);
-    c.op = Op::Create(Create {
-        values,
-        tags: set,
-        await_active: false,
-    });
-    c
+        Row::desired_values(&LOGGING, d, &[]),
+        desired_tags(stack, key, &d.tags, d.protect),
+    )
 }
 
 fn update(
@@ -102,69 +72,23 @@ fn update(
     d: &DesiredLoggingConfiguration,
     l: &LiveLoggingConfiguration,
 ) -> ResourceChange {
-    let want = Row::desired_values(&LOGGING, d, &[]);
-    let have = Row::live_values(&LOGGING, l);
-    let mut c = change(
+    change::update(
+        &stack.stack,
         Address::logging_configuration(key),
-        Op::None { arn: l.arn.clone() },
-    );
-    let mut values = crate::schema::Values::new();
-    for (field, w) in want {
-        let h = have.get(&field);
-        if h != Some(&w) {
-            c.changes.push(FieldChange {
-                field: field.name().to_string(),
-                before: h.map(|v| v.to_json()).unwrap_or(Value::Null),
-                after: w.to_json(),
-            });
-            values.insert(field, w);
-        }
-    }
-    let (tag, untag, tag_fields) =
-        tag_changes(&l.tags, &desired_tags(stack, key, &d.tags, d.protect));
-    let has_field_changes = !values.is_empty();
-    c.changes.extend(tag_fields);
-    if !c.changes.is_empty() {
-        c.drift = has_field_changes && updated_since_create(&l.create_time, &l.update_time);
-        c.observed = Some(observed(&l.arn, &l.update_time, &l.tags));
-        c.op = Op::Update(Update {
-            arn: l.arn.clone(),
-            values,
-            untag,
-            tag,
-            await_active: false,
-            detaches: Vec::new(),
-        });
-    }
-    c
+        Row::desired_values(&LOGGING, d, &[]),
+        &Row::live_values(&LOGGING, l),
+        desired_tags(stack, key, &d.tags, d.protect),
+        live(l),
+    )
 }
 
 fn delete(key: &str, l: &LiveLoggingConfiguration) -> ResourceChange {
-    let mut c = change(
+    change::delete(
         Address::logging_configuration(key),
-        Op::Delete(Delete {
-            arn: l.arn.clone(),
-            detaches: Vec::new(),
-        }),
-    );
-    c.changes = removed_fields(Row::live_values(&LOGGING, l));
-    c.observed = Some(observed(&l.arn, &l.update_time, &l.tags));
-    c
-}
-
-/// What a delete removes: the fields that say something, by name.
-pub(super) fn removed_fields(values: crate::schema::Values) -> Vec<FieldChange> {
-    let mut fields: Vec<FieldChange> = values
-        .into_iter()
-        .filter(|(_, v)| v.is_set())
-        .map(|(f, v)| FieldChange {
-            field: f.name().to_string(),
-            before: v.to_json(),
-            after: Value::Null,
-        })
-        .collect();
-    fields.sort_by(|a, b| a.field.cmp(&b.field));
-    fields
+        Row::live_values(&LOGGING, l),
+        Vec::new(),
+        live(l),
+    )
 }
 
 #[cfg(test)]
@@ -172,7 +96,7 @@ mod tests {
     use super::*;
     use crate::fixtures::{d_lc, desired, l_lc, T1};
     use crate::model::{Destination, LiveState, LoggingConfigurationState};
-    use crate::plan::Action;
+    use crate::plan::{Action, Op};
     use serde_json::json;
 
     fn run(d: &DesiredStack, live: &[LiveLoggingConfiguration]) -> Vec<ResourceChange> {
@@ -222,7 +146,7 @@ mod tests {
             changes[1].changes[0].after,
             json!({"s3": {"bucketName": "b2"}})
         );
-        assert!(changes[1].drift, "edited after its creation");
+        assert!(!changes[1].drift, "no record: drift is unknown");
         assert_eq!(
             changes[0]
                 .changes

@@ -18,9 +18,9 @@
 //! resources missing from the manifest are deleted unless protected;
 //! resources of no stack or of another stack are never planned.
 
+mod change;
 mod claims;
 mod deletes;
-mod drift;
 mod logging;
 mod ordering;
 mod rooms;
@@ -95,6 +95,28 @@ fn transitioning(state: &LoggingConfigurationState) -> bool {
     )
 }
 
+/// The kept resources whose applied record is missing or invalid.
+fn without_record(desired: &DesiredStack, owned: &claims::Owned<'_>) -> Vec<Address> {
+    let missing = |tags: &crate::model::Tags, address: Address| {
+        (!matches!(
+            crate::record::read(tags, &desired.stack, &address),
+            crate::record::Reading::Valid(_)
+        ))
+        .then_some(address)
+    };
+    let lcs = owned
+        .logging_configurations
+        .iter()
+        .filter(|(k, _)| desired.logging_configurations.contains_key(**k))
+        .filter_map(|(k, l)| missing(&l.tags, Address::logging_configuration(*k)));
+    let rooms = owned
+        .rooms
+        .iter()
+        .filter(|(k, _)| desired.rooms.contains_key(**k))
+        .filter_map(|(k, r)| missing(&r.tags, Address::room(*k)));
+    lcs.chain(rooms).collect()
+}
+
 /// Plans `desired` against `live`, for `region`. Pure and deterministic.
 pub fn plan(desired: &DesiredStack, live: &LiveState, region: &str) -> Result<Plan, PlanError> {
     let owned = claims::owned(&desired.stack, live)?;
@@ -109,5 +131,6 @@ pub fn plan(desired: &DesiredStack, live: &LiveState, region: &str) -> Result<Pl
         stack: desired.stack.clone(),
         region: region.to_string(),
         resource_changes: changes,
+        without_record: without_record(desired, &owned),
     })
 }

@@ -3,18 +3,16 @@
 //! configuration, or kept as a key when this plan creates it; an ARN must
 //! exist and be usable), then it is created, updated, left alone or deleted.
 
+use super::change::{self, Live};
 use super::claims::Owned;
-use super::drift::updated_since_create;
-use super::logging::{change, observed, removed_fields};
-use super::tags::{desired_tags, tag_changes};
+use super::tags::desired_tags;
 use super::{unusable, PlanError};
 use crate::model::{
-    Address, DesiredRoom, DesiredStack, LiveRoom, LiveState, LoggingConfigurationRef, Tags,
+    Address, DesiredRoom, DesiredStack, LiveRoom, LiveState, LoggingConfigurationRef,
 };
-use crate::plan::{Create, Delete, FieldChange, Op, ResourceChange, Update};
+use crate::plan::{Op, ResourceChange};
 use crate::schema::room::ROOM;
-use crate::schema::{Field, Row, Value, Values};
-use serde_json::Value as Json;
+use crate::schema::{Field, Row, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The room changes, and each kept room's resolved references.
@@ -105,33 +103,27 @@ fn resolve(
     Ok(out)
 }
 
+fn live(l: &LiveRoom) -> Live<'_> {
+    Live {
+        arn: &l.arn,
+        tags: &l.tags,
+        create_time: &l.create_time,
+        update_time: &l.update_time,
+    }
+}
+
 fn create(
     stack: &DesiredStack,
     key: &str,
     d: &DesiredRoom,
     refs: &[LoggingConfigurationRef],
 ) -> ResourceChange {
-    let values = Row::desired_values(&ROOM, d, refs);
-    let tags = desired_tags(stack, key, &d.tags, d.protect);
-    let mut c = change(Address::room(key), Op::None { arn: String::new() });
-    // Every field, except those that say nothing (no handler, no list).
-    c.changes = values
-        .iter()
-        .filter(|(_, v)| v.is_set())
-        .map(|(f, v)| FieldChange {
-            field: f.name().to_string(),
-            before: Json::Null,
-            after: v.to_json(),
-        })
-        .collect();
-    let (set, _, tag_fields) = tag_changes(&Tags::new(), &tags);
-    c.changes.extend(tag_fields);
-    c.op = Op::Create(Create {
-        values,
-        tags: set,
-        await_active: false,
-    });
-    c
+    change::create(
+        &stack.stack,
+        Address::room(key),
+        Row::desired_values(&ROOM, d, refs),
+        desired_tags(stack, key, &d.tags, d.protect),
+    )
 }
 
 fn update(
@@ -149,59 +141,35 @@ fn update(
             arn: l.arn.clone(),
         });
     }
-    let want = Row::desired_values(&ROOM, d, refs);
-    let mut c = change(address, Op::None { arn: l.arn.clone() });
-    let mut values = Values::new();
-    for (field, w) in want {
-        let h = &have[&field];
-        if h != &w {
-            c.changes.push(FieldChange {
-                field: field.name().to_string(),
-                before: h.to_json(),
-                after: w.to_json(),
-            });
-            values.insert(field, w);
+    let mut c = change::update(
+        &stack.stack,
+        address,
+        Row::desired_values(&ROOM, d, refs),
+        &have,
+        desired_tags(stack, key, &d.tags, d.protect),
+        live(l),
+    );
+    if let Op::Update(u) = &mut c.op {
+        // The configurations the room stops referencing.
+        if let Some(Value::Refs(after)) = u.values.get(&Field::LoggingConfigurations) {
+            u.detaches = l
+                .logging_configuration_arns
+                .iter()
+                .filter(|a| !after.contains(&LoggingConfigurationRef::Arn((*a).clone())))
+                .cloned()
+                .collect();
         }
-    }
-    let detaches = match values.get(&Field::LoggingConfigurations) {
-        Some(Value::Refs(after)) => l
-            .logging_configuration_arns
-            .iter()
-            .filter(|a| !after.contains(&LoggingConfigurationRef::Arn((*a).clone())))
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
-    let (tag, untag, tag_fields) =
-        tag_changes(&l.tags, &desired_tags(stack, key, &d.tags, d.protect));
-    let has_field_changes = !values.is_empty();
-    c.changes.extend(tag_fields);
-    if !c.changes.is_empty() {
-        c.drift = has_field_changes && updated_since_create(&l.create_time, &l.update_time);
-        c.observed = Some(observed(&l.arn, &l.update_time, &l.tags));
-        c.op = Op::Update(Update {
-            arn: l.arn.clone(),
-            values,
-            untag,
-            tag,
-            await_active: false,
-            detaches,
-        });
     }
     Ok(c)
 }
 
 fn delete(key: &str, l: &LiveRoom) -> ResourceChange {
-    let mut c = change(
+    change::delete(
         Address::room(key),
-        Op::Delete(Delete {
-            arn: l.arn.clone(),
-            detaches: l.logging_configuration_arns.clone(),
-        }),
-    );
-    c.changes = removed_fields(Row::live_values(&ROOM, l));
-    c.observed = Some(observed(&l.arn, &l.update_time, &l.tags));
-    c
+        Row::live_values(&ROOM, l),
+        l.logging_configuration_arns.clone(),
+        live(l),
+    )
 }
 
 #[cfg(test)]
@@ -279,7 +247,9 @@ mod tests {
             ]
         );
         assert_eq!(u.detaches, [lc_arn("GONEGONEGONE")]);
-        assert!(c.drift);
+        assert!(c.drift, "the list is not the one ivsctl applied");
+        assert!(!c.changes[0].drift, "the rate is as ivsctl applied it");
+        assert!(c.changes[1].drift);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::model::{DesiredStack, Tags, AWS_TAG_PREFIX, TAG_KEY, TAG_PROTECT, TAG_STACK};
 use crate::plan::FieldChange;
+use crate::record::{Record, TAG_APPLIED};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -26,16 +27,23 @@ pub(crate) fn desired_tags(
 }
 
 /// The tag calls that turn `live` into `desired` (tags to set, keys to
-/// remove), leaving `aws:` keys alone, and their field changes (`tags.KEY`).
-pub(crate) fn tag_changes(live: &Tags, desired: &Tags) -> (Tags, Vec<String>, Vec<FieldChange>) {
+/// remove), leaving `aws:` keys and the applied record alone (the record is
+/// planned apart), and their field changes (`tags.KEY`), each marked as
+/// drift when the live value is not what `applied` records.
+pub(crate) fn tag_changes(
+    live: &Tags,
+    desired: &Tags,
+    applied: Option<&Record>,
+) -> (Tags, Vec<String>, Vec<FieldChange>) {
     let mut set = Tags::new();
     let mut remove = Vec::new();
     let mut fields = Vec::new();
     let keys: BTreeSet<&String> = live.keys().chain(desired.keys()).collect();
     for k in keys {
-        if k.to_ascii_lowercase().starts_with(AWS_TAG_PREFIX) {
+        if k.to_ascii_lowercase().starts_with(AWS_TAG_PREFIX) || k == TAG_APPLIED {
             continue;
         }
+        let drift = applied.is_some_and(|r| r.tag_differs(k, live.get(k).map(String::as_str)));
         match (live.get(k), desired.get(k)) {
             (Some(a), Some(b)) if a == b => {}
             (before, Some(b)) => {
@@ -44,6 +52,7 @@ pub(crate) fn tag_changes(live: &Tags, desired: &Tags) -> (Tags, Vec<String>, Ve
                     field: format!("tags.{k}"),
                     before: before.map(|s| json!(s)).unwrap_or(Value::Null),
                     after: json!(b),
+                    drift,
                 });
             }
             (Some(a), None) => {
@@ -52,6 +61,7 @@ pub(crate) fn tag_changes(live: &Tags, desired: &Tags) -> (Tags, Vec<String>, Ve
                     field: format!("tags.{k}"),
                     before: json!(a),
                     after: Value::Null,
+                    drift,
                 });
             }
             (None, None) => {}
@@ -86,11 +96,11 @@ mod tests {
     fn changes_set_remove_and_leave_aws_keys_alone() {
         let live = tags(&[("a", "1"), ("b", "2"), ("aws:x", "y"), ("AWS:z", "w")]);
         let want = tags(&[("a", "1"), ("b", "3"), ("c", "4")]);
-        let (set, remove, fields) = tag_changes(&live, &want);
+        let (set, remove, fields) = tag_changes(&live, &want, None);
         assert_eq!(set, tags(&[("b", "3"), ("c", "4")]));
         assert!(remove.is_empty());
         assert_eq!(fields.len(), 2);
-        let (_, remove, _) = tag_changes(&tags(&[("gone", "x")]), &Tags::new());
+        let (_, remove, _) = tag_changes(&tags(&[("gone", "x")]), &Tags::new(), None);
         assert_eq!(remove, ["gone"]);
     }
 }

@@ -4,7 +4,7 @@
 use crate::model::*;
 use crate::plan::{plan, Plan};
 
-use crate::fixtures::{d_lc, d_room, l_lc, l_room, tags, T1};
+use crate::fixtures::{d_lc, d_room, l_lc, l_room, recorded, tags, T1};
 pub use crate::fixtures::{lc_arn, STACK};
 
 const REGION: &str = "us-west-2";
@@ -73,6 +73,7 @@ pub fn everything() -> Plan {
     d.rooms.insert("logged".into(), logged);
     let mut live_logged = l_room("LoGgEdLoGgEd", "logged");
     live_logged.logging_configuration_arns = vec![lc_arn("KEEPKEEPKEEP")];
+    let live_logged = recorded(live_logged);
 
     d.rooms.insert("review".into(), d_room("review"));
     let mut live_review = l_room("ReViEwReViEw", "review");
@@ -80,6 +81,7 @@ pub fn everything() -> Plan {
         uri: REVIEW.into(),
         fallback_result: FallbackResult::Allow,
     });
+    let live_review = recorded(live_review);
 
     let mut tagged = d_room("tagged");
     tagged.tags = tags(&[("cost-center", "42")]);
@@ -88,9 +90,11 @@ pub fn everything() -> Plan {
     live_tagged
         .tags
         .insert("aws:cloudformation:stack-name".into(), "legacy".into());
+    let live_tagged = recorded(live_tagged);
 
     let mut live_vip = l_room("VipVipVipVip", "vip");
     live_vip.tags.insert(TAG_PROTECT.into(), "true".into());
+    let live_vip = recorded(live_vip);
 
     let live = LiveState {
         logging_configurations: vec![l_lc("KEEPKEEPKEEP", "keep", "kept-logs"), shared],
@@ -121,7 +125,7 @@ pub fn no_changes() -> Plan {
     live_lobby.logging_configuration_arns = vec![lc_arn("KEEPKEEPKEEP")];
     let live = LiveState {
         logging_configurations: vec![l_lc("KEEPKEEPKEEP", "keep", "kept-logs")],
-        rooms: vec![live_lobby],
+        rooms: vec![recorded(live_lobby)],
     };
     run(&d, &live)
 }
@@ -167,6 +171,7 @@ pub fn example() -> Plan {
         .extend(tags(&[("env", "dev"), ("stray", "x")]));
     let mut live_vip = l_room("VipVipVipVip", "vip");
     live_vip.tags.insert(TAG_PROTECT.into(), "true".into());
+    let live_vip = recorded(live_vip);
     let live = LiveState {
         rooms: vec![live_lobby, l_room("OlDoLdOlDoLd", "old"), live_vip],
         ..Default::default()

@@ -62,12 +62,19 @@ fn blocked_deletes_warn_before_the_plan_line() {
 }
 
 #[test]
-fn drift_marks_field_lines_not_tag_lines() {
+fn drift_marks_each_line_that_corrects_an_out_of_band_edit() {
+    // rooms.lobby: its rate, tag env and tag stray were edited outside
+    // ivsctl; tag new is a manifest change.
     let out = human(&fixtures::everything());
     assert!(out.contains("# rooms.lobby will be updated in place (drift: changed outside ivsctl)"));
     assert!(out.contains("~ maximumMessageRatePerSecond = 50 -> 10  # drift\n"));
-    assert!(out.contains("~ tags.env   = \"dev\" -> \"prod\"\n"));
-    assert_eq!(out.matches("# drift").count(), 1, "{out}");
+    assert!(
+        out.contains("~ tags.env   = \"dev\" -> \"prod\"  # drift\n"),
+        "{out}"
+    );
+    assert!(out.contains("- tags.stray = \"x\"  # drift\n"), "{out}");
+    assert!(out.contains("+ tags.new   = \"1\"\n"), "{out}");
+    assert_eq!(out.matches("# drift").count(), 3, "{out}");
 }
 
 #[test]

@@ -45,7 +45,8 @@ fn has_exactly_the_documented_keys() {
             "stack",
             "region",
             "summary",
-            "resource_changes"
+            "resource_changes",
+            "without_record"
         ])
     );
     assert_eq!(doc["format_version"], "1");
@@ -61,7 +62,7 @@ fn has_exactly_the_documented_keys() {
         }
         assert_eq!(keys(c), want, "{c}");
         for f in c["changes"].as_array().unwrap() {
-            assert_eq!(keys(f), set(&["field", "before", "after"]));
+            assert_eq!(keys(f), set(&["field", "before", "after", "drift"]));
         }
     }
     let text = doc.to_string();

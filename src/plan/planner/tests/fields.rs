@@ -202,6 +202,7 @@ fn logging_list_is_a_set() {
     d.rooms.insert("lobby".into(), r);
     let mut lr = l_room("AAAAAAAAAAAA", "lobby");
     lr.logging_configuration_arns = vec![b.arn.clone(), a.arn.clone()]; // other order
+    let lr = crate::fixtures::recorded(lr);
     let live = LiveState {
         rooms: vec![lr.clone()],
         logging_configurations: vec![a.clone(), b.clone()],
@@ -279,6 +280,8 @@ fn tag_only_change_makes_no_update_call() {
         ("stray", "x"),
         ("aws:cloudformation:stack-name", "s"),
     ]));
+    // As ivsctl applied them (a manifest change, not drift).
+    let lr = crate::fixtures::recorded(lr);
     let p = run(
         &d,
         &LiveState {

@@ -35,13 +35,15 @@ pub(super) fn fields(c: &ResourceChange) -> Vec<&str> {
     c.changes.iter().map(|f| f.field.as_str()).collect()
 }
 
-/// The tags a change sets (all of a create's).
+/// The tags a change sets (all of a create's), but the applied record.
 pub(super) fn set_tags(c: &ResourceChange) -> Tags {
-    match &c.op {
+    let mut tags = match &c.op {
         Op::Create(create) => create.tags.clone(),
         Op::Update(u) => u.tag.clone(),
         _ => Tags::new(),
-    }
+    };
+    tags.remove(crate::record::TAG_APPLIED);
+    tags
 }
 
 pub(super) fn removed_tags(c: &ResourceChange) -> Vec<String> {
