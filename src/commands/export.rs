@@ -96,8 +96,14 @@ pub async fn run(
     let mut manifests = Vec::new();
     for stack in &stacks {
         let desired = stack_from_live(stack, &live, &region)?;
-        // Self-check: the export must plan as no changes.
-        if crate::plan::plan(&desired, &live, &region)?.has_changes() {
+        // Self-check: the export must plan as no changes (but the applied
+        // records that resources without one get).
+        let check = crate::plan::plan(&desired, &live, &region)?;
+        if check
+            .resource_changes
+            .iter()
+            .any(|c| c.action() != crate::plan::Action::NoOp && !c.is_record_only())
+        {
             return Err(ExportError::NotANoOp(stack.clone()).into());
         }
         let mut text = crate::manifest::to_yaml(&desired, None);

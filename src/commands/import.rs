@@ -1,6 +1,8 @@
 //! `ivsctl import -f FILE ADDRESS ARN`: takes an existing resource into the
-//! stack by writing its ownership tags, and nothing else. The next plan then
-//! shows only the real differences between the resource and the manifest.
+//! stack by writing its ownership tags and its applied record (the resource as
+//! it is now, so that what the manifest changes next is not drift), in one
+//! TagResource call, and nothing else. The next plan then shows only the real
+//! differences between the resource and the manifest.
 
 use super::pipeline::load_manifest;
 use super::{connect, Globals};
@@ -9,6 +11,10 @@ use crate::model::{
     ownership, Address, LiveResource, OwnershipIndex, ResourceType, Tags, TAG_KEY, TAG_PROTECT,
     TAG_STACK,
 };
+use crate::record::{self, AppliedTime, Record, TAG_APPLIED};
+use crate::schema::logging::LOGGING;
+use crate::schema::room::ROOM;
+use crate::schema::Row;
 use miette::IntoDiagnostic;
 use std::io::Write;
 use std::path::PathBuf;
@@ -157,6 +163,40 @@ pub async fn run(
     if protect {
         ownership_tags.insert(TAG_PROTECT.to_string(), "true".to_string());
     }
+    // The record of the resource as it is: every field (a room's maxima need
+    // GetRoom), its tags once imported, and its updateTime.
+    let (values, update_time) = match address.resource_type {
+        ResourceType::Room => {
+            let room = crate::live::get_room(api, &args.arn)
+                .await?
+                .ok_or_else(|| ImportError::NotFound {
+                    arn: args.arn.clone(),
+                    resource_type: address.resource_type,
+                    region: api.region.clone(),
+                })?;
+            (Row::live_values(&ROOM, &room), room.update_time)
+        }
+        ResourceType::LoggingConfiguration => {
+            let lc = live
+                .logging_configurations
+                .iter()
+                .find(|l| l.arn == args.arn)
+                .expect("found above");
+            (Row::live_values(&LOGGING, lc), lc.update_time.clone())
+        }
+    };
+    let mut after: Tags = tags.clone();
+    after.extend(ownership_tags.clone());
+    let record = Record::new(
+        &address,
+        &values,
+        &after,
+        AppliedTime::At(record::epoch_ms(&update_time).unwrap_or(0)),
+    );
+    ownership_tags.insert(
+        TAG_APPLIED.to_string(),
+        record.encode(&record::identity(&d.stack, &address)),
+    );
     crate::apply::calls::tag(api, &args.arn, &ownership_tags).await?;
     writeln!(
         out,

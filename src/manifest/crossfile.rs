@@ -11,8 +11,9 @@ use super::diagnostics::{did_you_mean, Issue, Path, SourceFile};
 use super::read::Located;
 use super::validate::{FileFacts, ResourceFacts};
 
-/// The ownership tags every resource carries: `ivsctl:stack`, `ivsctl:key`.
-const OWNERSHIP_TAGS: usize = 2;
+/// The tags ivsctl puts on every resource: `ivsctl:stack`, `ivsctl:key` and
+/// the applied record, `ivsctl:applied`.
+const OWNERSHIP_TAGS: usize = 3;
 
 /// `files` are the files that parsed; `complete` is false when another file
 /// could not be parsed, and then references are not checked (their target
@@ -216,8 +217,8 @@ fn tag_budget(
                 let message = format!("the stack has {n} tags, too many for any resource");
                 let help = format!(
                     "every resource carries the stack tags plus ivsctl's {OWNERSHIP_TAGS} \
-                     ownership tags, at most {MAX_TAGS_PER_RESOURCE} in all: keep at most {} \
-                     stack tags",
+                     tags (ownership and applied record), at most {MAX_TAGS_PER_RESOURCE} in all: \
+                     keep at most {} stack tags",
                     MAX_TAGS_PER_RESOURCE - OWNERSHIP_TAGS
                 );
                 let label = format!("{n} stack tags");

@@ -195,6 +195,15 @@ impl ResourceChange {
         self.address.resource_type == ResourceType::Room
     }
 
+    /// An update whose only write is the applied record (missing, invalid or
+    /// stale): the resource itself matches the manifest.
+    pub fn is_record_only(&self) -> bool {
+        matches!(&self.op, Op::Update(u)
+            if u.values.is_empty()
+                && u.untag.is_empty()
+                && u.tag.keys().all(|k| k == crate::record::TAG_APPLIED))
+    }
+
     /// Whether apply must poll this logging configuration until ACTIVE.
     pub fn await_active(&self) -> bool {
         match &self.op {
