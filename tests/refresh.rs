@@ -18,7 +18,7 @@ use aws_sdk_ivschat::Client;
 use ivsctl::emulator::{BackgroundEmulator, EmulatorConfig};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const LAMBDA: &str = "arn:aws:lambda:us-east-1:123456789012:function:review";
 const APPLIED: &str = "ivsctl:applied";
@@ -50,13 +50,13 @@ impl Account {
         common::ivsctl(&self.emu.endpoint(), args)
     }
 
-    fn apply(&self, m: &PathBuf) {
+    fn apply(&self, m: &Path) {
         let (code, out, err) = self.run(&["apply", "-f", m.to_str().unwrap(), "--auto-approve"]);
         assert_eq!(code, 0, "apply failed:\n{out}\n{err}");
     }
 
     /// `plan --format json` (with `extra`), parsed.
-    fn plan(&self, m: &PathBuf, extra: &[&str]) -> Value {
+    fn plan(&self, m: &Path, extra: &[&str]) -> Value {
         let mut args = vec!["plan", "-f", m.to_str().unwrap(), "--format", "json"];
         args.extend_from_slice(extra);
         let (code, out, err) = self.run(&args);
@@ -126,8 +126,7 @@ impl Account {
             return BTreeMap::new();
         };
         let mut s = BTreeMap::new();
-        let tags: std::collections::HashMap<String, String>;
-        if room {
+        let tags: std::collections::HashMap<String, String> = if room {
             let r = self
                 .block_on(self.sdk.get_room().identifier(&arn).send())
                 .expect("GetRoom");
@@ -151,7 +150,7 @@ impl Account {
             let mut lcs: Vec<String> = r.logging_configuration_identifiers().to_vec();
             lcs.sort();
             s.insert("loggingConfigurations".into(), json!(lcs));
-            tags = r.tags().cloned().unwrap_or_default();
+            r.tags().cloned().unwrap_or_default()
         } else {
             let l = self
                 .block_on(self.sdk.get_logging_configuration().identifier(&arn).send())
@@ -162,8 +161,8 @@ impl Account {
                 other => panic!("{other:?}"),
             };
             s.insert("destination".into(), json!({"s3": {"bucketName": bucket}}));
-            tags = l.tags().cloned().unwrap_or_default();
-        }
+            l.tags().cloned().unwrap_or_default()
+        };
         for (k, v) in tags {
             if k != APPLIED {
                 s.insert(format!("tags.{k}"), json!(v));
