@@ -16,8 +16,9 @@ mod emulator_support;
 
 use aws_sdk_ivschat::operation::list_rooms::builders::ListRoomsFluentBuilder;
 use emulator_support::{
-    act, call, expect_eq, judge, model, now_ms, rows, run, run_configured, steps, with, Checks,
-    Ctx, Step, ACCOUNT, CONFLICT, LAMBDA, LAMBDA_2, MISSING_LC, MISSING_ROOM, NOT_FOUND, QUOTA,
+    act, burst, expect_eq, faulty, judge, model, now_ms, rows, run, run_configured, steps, with,
+    Checks, Ctx, Step, ACCOUNT, CONFLICT, LAMBDA, LAMBDA_2, MISSING_LC, MISSING_ROOM, NOT_FOUND,
+    QUOTA,
 };
 use ivsctl::emulator::{EmulatorConfig, Quotas};
 use serde_json::{json, Value};
@@ -53,7 +54,7 @@ fn delayed(name: &str, steps: Vec<Step>) -> (&str, EmulatorConfig, Vec<Step>) {
 #[test]
 fn every_operation_answers_the_aws_shape() {
     let default_room = json!({
-        "id": "<id>", "arn": "arn:aws:ivschat:us-east-1:123456789012:room/${id}", "name": "",
+        "id": "$id", "arn": "arn:aws:ivschat:us-east-1:123456789012:room/${id}", "name": "",
         "maximumMessageLength": 500, "maximumMessageRatePerSecond": 10,
         "messageReviewHandler": null, "loggingConfigurationIdentifiers": null, "tags": {},
         "createTime": "$created", "updateTime": "$created",
@@ -67,17 +68,18 @@ fn every_operation_answers_the_aws_shape() {
         &lobby_in,
         json!({"arn": "$room", "id": "$id", "createTime": "$created", "updateTime": "$updated"}),
     );
-    let lobby_summary = with(
-        &lobby,
-        json!({"maximumMessageLength": null, "maximumMessageRatePerSecond": null}),
-    );
+    // A summary has no limits.
+    let mut lobby_summary = lobby.clone();
+    for limit in ["maximumMessageLength", "maximumMessageRatePerSecond"] {
+        lobby_summary.as_object_mut().unwrap().remove(limit);
+    }
     run(vec![
         (
             "create_room_without_options_answers_the_aws_shape",
             rows(json!([
                 {"step": "CreateRoom {}: defaults, \"\" name, tags {}, no handler or list, createTime == updateTime, whole ms, a request id",
-                 "op": "CreateRoom", "save": {"id": "id", "created": "updateTime"},
-                 "ok": with(&default_room, json!({"createTime": "<now>", "x-amzn-RequestId": "<uuid>"}))},
+                 "op": "CreateRoom", "save": {"id": "id", "created": "createTime"},
+                 "ok": with(&default_room, json!({"id": "<id>", "createTime": "<now>", "x-amzn-RequestId": "<uuid>"}))},
                 {"step": "GetRoom answers the same", "op": "GetRoom",
                  "in": {"identifier": "arn:aws:ivschat:us-east-1:123456789012:room/${id}"}, "ok": default_room},
             ])),
@@ -163,12 +165,12 @@ fn lc_round_trip() -> Vec<Step> {
     for (i, (name, dest)) in destinations.iter().enumerate() {
         let whole = with(
             &shape(i),
-            json!({"id": "<id>", "arn": lc_arn(&format!("${{id{i}}}")), "updateTime": format!("$t{i}")}),
+            json!({"id": format!("$id{i}"), "arn": lc_arn(&format!("${{id{i}}}")), "updateTime": format!("$t{i}")}),
         );
         table.push(json!({"step": format!("Create to {name}"), "op": "CreateLoggingConfiguration",
             "in": {"name": name, "destinationConfiguration": dest, "tags": {"dest": name}},
             "save": {format!("id{i}"): "id", format!("t{i}"): "createTime", format!("lc{i}"): "arn"},
-            "ok": with(&whole, json!({"createTime": "<now>"}))}));
+            "ok": with(&whole, json!({"id": "<id>", "createTime": "<now>"}))}));
         table.push(json!({"step": format!("Get to {name}: the destination round-trips"), "op": "GetLoggingConfiguration",
             "in": {"identifier": lc_arn(&format!("${{id{i}}}"))}, "ok": with(&whole, json!({"createTime": format!("$t{i}")}))}));
     }
@@ -249,28 +251,6 @@ fn missing_resources_are_404_naming_them() {
     ]);
 }
 
-/// Sends `n` copies of a call at once; the answers in order.
-fn burst(
-    cx: &Ctx,
-    n: usize,
-    op: &'static str,
-    input: impl Fn(usize) -> Value,
-) -> Vec<Result<Value, Value>> {
-    cx.emu.block_on(async {
-        let tasks: Vec<_> = (0..n)
-            .map(|i| {
-                let (client, input) = (cx.client.clone(), input(i));
-                tokio::spawn(async move { call(&client, op, &input).await })
-            })
-            .collect();
-        let mut answers = Vec::new();
-        for t in tasks {
-            answers.push(t.await.expect("task"));
-        }
-        answers
-    })
-}
-
 #[test]
 fn throttling_is_429_when_aws_rate_quotas_are_enforced() {
     let emu = common::emulator(EmulatorConfig {
@@ -345,11 +325,7 @@ fn throttling_is_429_when_aws_rate_quotas_are_enforced() {
 
 #[test]
 fn internal_server_error_is_500_when_faults_are_injected() {
-    let emu = common::emulator(EmulatorConfig {
-        fault_rate: 1.0,
-        seed: Some(7),
-        ..EmulatorConfig::default()
-    });
+    let emu = faulty(1.0, 7);
     let cx = Ctx::new(&emu);
     let mut checks = Checks::default();
     let answers: BTreeSet<String> = (0..20)
@@ -873,7 +849,7 @@ fn newest_first(cx: &Ctx, prefix: &str, indices: &[usize]) -> Vec<String> {
 
 /// Every room `req` lists, through the SDK's paginator: (pages, ARNs).
 fn paginate_rooms(cx: &Ctx, req: ListRoomsFluentBuilder, page_size: i32) -> (usize, Vec<String>) {
-    cx.emu.block_on(async {
+    cx.rt.block_on(async {
         let mut stream = req.into_paginator().page_size(page_size).send();
         let (mut pages, mut arns) = (0, Vec::new());
         while let Some(page) = stream.next().await {
@@ -891,7 +867,7 @@ fn paginate_rooms(cx: &Ctx, req: ListRoomsFluentBuilder, page_size: i32) -> (usi
 
 /// Every logging configuration, through the SDK's paginator: (pages, ARNs).
 fn paginate_lcs(cx: &Ctx, page_size: i32) -> (usize, Vec<String>) {
-    cx.emu.block_on(async {
+    cx.rt.block_on(async {
         let mut stream = cx
             .client
             .list_logging_configurations()
@@ -1197,12 +1173,16 @@ fn tags() {
 // 6. Update semantics
 // ---------------------------------------------------------------------------
 
-/// `n` back-to-back updates of `$var`, each moving updateTime past the last
-/// (`$var_t0`, `$var_t1`, …) and keeping createTime (`$var_created`).
-fn back_to_back(var: &str, op: &str, n: usize) -> Vec<Step> {
-    let table = (0..n).map(|i| {
-        json!({"step": format!("{op} #{i}: no change, yet updateTime moves"), "op": op, "in": {"identifier": format!("${var}"), "name": format!("n{i}")},
-               "save": {format!("{var}_t{}", i + 1): "updateTime"}, "ok": {"updateTime": format!("<after ${var}_t{i}>"), "createTime": format!("${var}_created")}})
+/// 10 back-to-back updates of `$var` with `input(i)`, each moving updateTime
+/// past the last (`$var_t0`, `$var_t1`, …) and keeping createTime
+/// (`$var_created`).
+fn back_to_back(var: &str, op: &str, input: impl Fn(usize) -> Value) -> Vec<Step> {
+    let table = (0..10).map(|i| {
+        let mut input = input(i);
+        input["identifier"] = json!(format!("${var}"));
+        let ok = json!({"updateTime": format!("<after ${var}_t{i}>"), "createTime": format!("${var}_created")});
+        json!({"step": format!("{op} {input}: updateTime moves"), "op": op, "in": input,
+               "save": {format!("{var}_t{}", i + 1): "updateTime"}, "ok": ok})
     });
     rows(table.collect())
 }
@@ -1269,13 +1249,18 @@ fn updates_change_only_the_given_members() {
                 rows(
                     json!([{"step": "a room", "op": "CreateRoom", "save": {"room": "arn", "room_t0": "updateTime", "room_created": "createTime"}, "ok": {}}]),
                 ),
-                back_to_back("room", "UpdateRoom", 10),
+                // No member changes at all: updateTime still moves.
+                back_to_back("room", "UpdateRoom", |_| json!({})),
                 rows(json!([
                     {"step": "GetRoom has the last", "op": "GetRoom", "in": {"identifier": "$room"}, "ok": {"updateTime": "$room_t10"}},
                     {"step": "a logging configuration", "op": "CreateLoggingConfiguration", "in": {"destinationConfiguration": s3("bucket")},
                      "save": {"lc": "arn", "lc_t0": "updateTime", "lc_created": "createTime"}, "ok": {}},
                 ])),
-                back_to_back("lc", "UpdateLoggingConfiguration", 10),
+                back_to_back(
+                    "lc",
+                    "UpdateLoggingConfiguration",
+                    |i| json!({ "name": format!("n{i}") }),
+                ),
                 rows(
                     json!([{"step": "GetLoggingConfiguration has the last", "op": "GetLoggingConfiguration", "in": {"identifier": "$lc"}, "ok": {"updateTime": "$lc_t10"}}]),
                 ),
@@ -1341,14 +1326,14 @@ fn references_quotas_and_states() {
         "forcing an unknown state or a missing configuration fails",
         |cx| {
             let err = cx
-                .emu
+                .emu()
                 .set_logging_configuration_state(&cx.text("lc"), "BROKEN")
                 .err()
                 .unwrap_or_default();
             expect_eq(err.contains("unknown state"), true)
                 .map_err(|_| format!("BROKEN: {err:?}"))?;
             expect_eq(
-                cx.emu
+                cx.emu()
                     .set_logging_configuration_state(MISSING_LC, "ACTIVE")
                     .is_err(),
                 true,

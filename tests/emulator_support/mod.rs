@@ -8,7 +8,7 @@
 //! - [`Step`] and [`run`]: rows run in order against one emulator; every row
 //!   that fails is reported by name, once, at the end.
 //! - [`check`]: the pattern language the rows' expectations are written in.
-//! - [`Raw`] and [`run_raw`]: the same for raw HTTP exchanges.
+//! - [`raw_rows`]: tables of raw HTTP exchanges.
 #![allow(dead_code)]
 
 use crate::common;
@@ -29,7 +29,7 @@ use aws_sdk_ivschat::types::{
 use aws_sdk_ivschat::Client;
 use ivsctl::emulator::{BackgroundEmulator, EmulatorConfig};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const REGION: &str = "us-east-1";
@@ -55,6 +55,16 @@ pub fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
+/// An emulator that answers a fraction `rate` of API requests with an
+/// injected fault, repeatably (`seed`).
+pub fn faulty(rate: f64, seed: u64) -> BackgroundEmulator {
+    common::emulator(EmulatorConfig {
+        fault_rate: rate,
+        seed: Some(seed),
+        ..EmulatorConfig::default()
+    })
+}
+
 /// The service model the emulator validates against.
 pub fn model() -> &'static Value {
     static MODEL: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
@@ -77,46 +87,29 @@ pub fn models_error(op: &str, code: &str) -> bool {
 // The SDK with JSON in and out
 // ---------------------------------------------------------------------------
 
-fn string(input: &Value, member: &str) -> Option<String> {
-    input.get(member).map(|v| {
-        v.as_str()
-            .unwrap_or_else(|| panic!("{member} must be a string in {input}"))
-            .to_string()
-    })
-}
-
-fn int(input: &Value, member: &str) -> Option<i32> {
-    input.get(member).map(|v| {
-        v.as_i64()
-            .and_then(|n| i32::try_from(n).ok())
-            .unwrap_or_else(|| panic!("{member} must be an i32 in {input}"))
-    })
-}
-
-fn strings(input: &Value, member: &str) -> Option<Vec<String>> {
-    input.get(member).map(|v| {
-        serde_json::from_value(v.clone())
-            .unwrap_or_else(|_| panic!("{member} must be a list of strings in {input}"))
-    })
-}
-
-fn string_map(input: &Value, member: &str) -> Option<HashMap<String, String>> {
-    input.get(member).map(|v| {
-        serde_json::from_value(v.clone())
-            .unwrap_or_else(|_| panic!("{member} must be a string map in {input}"))
+/// The member `name` of `input`, as the type the SDK's setter takes.
+fn field<T: serde::de::DeserializeOwned>(input: &Value, name: &str) -> Option<T> {
+    input.get(name).map(|v| {
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+            panic!(
+                "{name} in {input} is no {}: {e}",
+                std::any::type_name::<T>()
+            )
+        })
     })
 }
 
 fn capabilities(input: &Value) -> Option<Vec<ChatTokenCapability>> {
-    strings(input, "capabilities").map(|l| l.iter().map(|c| c.as_str().into()).collect())
+    let names: Option<Vec<String>> = field(input, "capabilities");
+    names.map(|l| l.iter().map(|c| c.as_str().into()).collect())
 }
 
 fn handler_in(input: &Value) -> Option<MessageReviewHandler> {
     input.get("messageReviewHandler").map(|h| {
         MessageReviewHandler::builder()
-            .set_uri(string(h, "uri"))
+            .set_uri(field(h, "uri"))
             .set_fallback_result(
-                string(h, "fallbackResult").map(|f| FallbackResult::from(f.as_str())),
+                field::<String>(h, "fallbackResult").map(|f| FallbackResult::from(f.as_str())),
             )
             .build()
     })
@@ -148,15 +141,15 @@ fn destination_in(input: &Value) -> Result<Option<DestinationConfiguration>, Val
     let members: Vec<(&String, &Value)> = d.as_object().into_iter().flatten().collect();
     let built = match members.as_slice() {
         [(k, v)] if *k == "s3" => S3DestinationConfiguration::builder()
-            .set_bucket_name(string(v, "bucketName"))
+            .set_bucket_name(field(v, "bucketName"))
             .build()
             .map(DestinationConfiguration::S3),
         [(k, v)] if *k == "cloudWatchLogs" => CloudWatchLogsDestinationConfiguration::builder()
-            .set_log_group_name(string(v, "logGroupName"))
+            .set_log_group_name(field(v, "logGroupName"))
             .build()
             .map(DestinationConfiguration::CloudWatchLogs),
         [(k, v)] if *k == "firehose" => FirehoseDestinationConfiguration::builder()
-            .set_delivery_stream_name(string(v, "deliveryStreamName"))
+            .set_delivery_stream_name(field(v, "deliveryStreamName"))
             .build()
             .map(DestinationConfiguration::Firehose),
         _ => return Err(not_sent(format!("no SDK value for {d}"))),
@@ -370,81 +363,77 @@ pub async fn call(client: &Client, op: &str, input: &Value) -> Result<Value, Val
             }
         };
     }
-    // `req` with string members set from the input: `set_user_id` sets
-    // `userId`.
-    macro_rules! set_strings {
+    // `req` with members set from the input by their setters: `set_user_id`
+    // sets `userId`.
+    macro_rules! set {
         ($req:expr, $($setter:ident),* $(,)?) => {
-            $req $(.$setter(string(input, &member_of(stringify!($setter)))))*
+            $req $(.$setter(field(input, &member_of(stringify!($setter)))))*
         };
     }
     // The members CreateRoom and UpdateRoom share.
     macro_rules! room_members {
         ($req:expr) => {
-            set_strings!($req, set_name)
-                .set_maximum_message_length(int(input, "maximumMessageLength"))
-                .set_maximum_message_rate_per_second(int(input, "maximumMessageRatePerSecond"))
-                .set_message_review_handler(handler_in(input))
-                .set_logging_configuration_identifiers(strings(
-                    input,
-                    "loggingConfigurationIdentifiers",
-                ))
+            set!(
+                $req,
+                set_name,
+                set_maximum_message_length,
+                set_maximum_message_rate_per_second,
+                set_logging_configuration_identifiers
+            )
+            .set_message_review_handler(handler_in(input))
         };
     }
     let c = client;
     let id = |o: Option<&str>| object([("id", o.map(Value::from))]);
     match op {
         "CreateRoom" => send!(
-            room_members!(c.create_room()).set_tags(string_map(input, "tags")),
+            set!(room_members!(c.create_room()), set_tags),
             |o| full_room_out!(&o)
         ),
-        "GetRoom" => send!(
-            set_strings!(c.get_room(), set_identifier),
-            |o| full_room_out!(&o)
-        ),
+        "GetRoom" => send!(set!(c.get_room(), set_identifier), |o| full_room_out!(&o)),
         "UpdateRoom" => send!(
-            room_members!(set_strings!(c.update_room(), set_identifier)),
+            room_members!(set!(c.update_room(), set_identifier)),
             |o| full_room_out!(&o)
         ),
-        "DeleteRoom" => send!(
-            set_strings!(c.delete_room(), set_identifier),
-            |_o| json!({})
-        ),
+        "DeleteRoom" => send!(set!(c.delete_room(), set_identifier), |_o| json!({})),
         "ListRooms" => send!(
-            set_strings!(
+            set!(
                 c.list_rooms(),
                 set_name,
                 set_next_token,
+                set_max_results,
                 set_message_review_handler_uri,
                 set_logging_configuration_identifier
-            )
-            .set_max_results(int(input, "maxResults")),
+            ),
             |o| object([
                 ("rooms", Some(list(o.rooms(), |r| room_out!(r)))),
                 ("nextToken", o.next_token().map(Value::from)),
             ])
         ),
         "CreateLoggingConfiguration" => send!(
-            set_strings!(c.create_logging_configuration(), set_name)
-                .set_destination_configuration(destination_in(input)?)
-                .set_tags(string_map(input, "tags")),
+            set!(c.create_logging_configuration(), set_name, set_tags)
+                .set_destination_configuration(destination_in(input)?),
             |o| lc_out!(&o)
         ),
         "GetLoggingConfiguration" => send!(
-            set_strings!(c.get_logging_configuration(), set_identifier),
+            set!(c.get_logging_configuration(), set_identifier),
             |o| lc_out!(&o)
         ),
         "UpdateLoggingConfiguration" => send!(
-            set_strings!(c.update_logging_configuration(), set_identifier, set_name)
+            set!(c.update_logging_configuration(), set_identifier, set_name)
                 .set_destination_configuration(destination_in(input)?),
             |o| lc_out!(&o)
         ),
         "DeleteLoggingConfiguration" => send!(
-            set_strings!(c.delete_logging_configuration(), set_identifier),
+            set!(c.delete_logging_configuration(), set_identifier),
             |_o| json!({})
         ),
         "ListLoggingConfigurations" => send!(
-            set_strings!(c.list_logging_configurations(), set_next_token)
-                .set_max_results(int(input, "maxResults")),
+            set!(
+                c.list_logging_configurations(),
+                set_next_token,
+                set_max_results
+            ),
             |o| object([
                 (
                     "loggingConfigurations",
@@ -454,23 +443,27 @@ pub async fn call(client: &Client, op: &str, input: &Value) -> Result<Value, Val
             ])
         ),
         "TagResource" => send!(
-            set_strings!(c.tag_resource(), set_resource_arn).set_tags(string_map(input, "tags")),
+            set!(c.tag_resource(), set_resource_arn, set_tags),
             |_o| json!({})
         ),
         "UntagResource" => send!(
-            set_strings!(c.untag_resource(), set_resource_arn)
-                .set_tag_keys(Some(strings(input, "tagKeys").unwrap_or_default())),
+            set!(c.untag_resource(), set_resource_arn)
+                .set_tag_keys(Some(field(input, "tagKeys").unwrap_or_default())),
             |_o| json!({})
         ),
         "ListTagsForResource" => send!(
-            set_strings!(c.list_tags_for_resource(), set_resource_arn),
+            set!(c.list_tags_for_resource(), set_resource_arn),
             |o| json!({"tags": o.tags()})
         ),
         "CreateChatToken" => send!(
-            set_strings!(c.create_chat_token(), set_room_identifier, set_user_id)
-                .set_capabilities(capabilities(input))
-                .set_session_duration_in_minutes(int(input, "sessionDurationInMinutes"))
-                .set_attributes(string_map(input, "attributes")),
+            set!(
+                c.create_chat_token(),
+                set_room_identifier,
+                set_user_id,
+                set_session_duration_in_minutes,
+                set_attributes
+            )
+            .set_capabilities(capabilities(input)),
             |o| object([
                 ("token", o.token().map(Value::from)),
                 ("tokenExpirationTime", time(o.token_expiration_time())),
@@ -478,16 +471,20 @@ pub async fn call(client: &Client, op: &str, input: &Value) -> Result<Value, Val
             ])
         ),
         "SendEvent" => send!(
-            set_strings!(c.send_event(), set_room_identifier, set_event_name)
-                .set_attributes(string_map(input, "attributes")),
+            set!(
+                c.send_event(),
+                set_room_identifier,
+                set_event_name,
+                set_attributes
+            ),
             |o| id(o.id())
         ),
         "DeleteMessage" => send!(
-            set_strings!(c.delete_message(), set_room_identifier, set_id, set_reason),
+            set!(c.delete_message(), set_room_identifier, set_id, set_reason),
             |o| id(o.id())
         ),
         "DisconnectUser" => send!(
-            set_strings!(
+            set!(
                 c.disconnect_user(),
                 set_room_identifier,
                 set_user_id,
@@ -793,9 +790,11 @@ pub fn judge(
     check(&pattern, got, now)
 }
 
-/// The emulator, an SDK client for it, and the saved `$var`s.
+/// An SDK client, the runtime it runs on, the in-process emulator it talks
+/// to (if any), and the saved `$var`s.
 pub struct Ctx<'e> {
-    pub emu: &'e BackgroundEmulator,
+    in_process: Option<&'e BackgroundEmulator>,
+    pub rt: tokio::runtime::Handle,
     pub client: Client,
     pub vars: Vars,
 }
@@ -803,16 +802,33 @@ pub struct Ctx<'e> {
 impl Ctx<'_> {
     pub fn new(emu: &BackgroundEmulator) -> Ctx<'_> {
         Ctx {
+            in_process: Some(emu),
+            rt: emu.handle(),
             client: common::sdk(&emu.endpoint()),
-            emu,
             vars: Vars::new(),
         }
+    }
+
+    /// For an emulator in another process, at `endpoint`.
+    pub fn remote(rt: tokio::runtime::Handle, endpoint: &str) -> Ctx<'static> {
+        Ctx {
+            in_process: None,
+            rt,
+            client: common::sdk(endpoint),
+            vars: Vars::new(),
+        }
+    }
+
+    /// The in-process emulator (rows that force states or read the log need
+    /// one).
+    pub fn emu(&self) -> &BackgroundEmulator {
+        self.in_process.expect("an in-process emulator")
     }
 
     /// [`call`], with `$var`s in `input` resolved.
     pub fn call(&self, op: &str, input: Value) -> Result<Value, Value> {
         let input = resolve(&input, &self.vars).map_err(Value::from)?;
-        self.emu.block_on(call(&self.client, op, &input))
+        self.rt.block_on(call(&self.client, op, &input))
     }
 
     /// The text of `$var` (empty when unset).
@@ -842,13 +858,13 @@ impl Ctx<'_> {
         match op {
             "force" => {
                 return self
-                    .emu
+                    .emu()
                     .set_logging_configuration_state(&text("arn"), &text("state"))
             }
             "waitActive" => return self.wait_active(&text("arn")),
             "logged" => {
                 let got: Vec<u16> = self
-                    .emu
+                    .emu()
                     .requests()
                     .iter()
                     .filter(|r| r.operation == text("op"))
@@ -859,7 +875,7 @@ impl Ctx<'_> {
             _ => {}
         }
         let now = now_ms();
-        let answer = self.emu.block_on(call(&self.client, op, &input));
+        let answer = self.rt.block_on(call(&self.client, op, &input));
         if let Some(saves) = row.get("save").and_then(Value::as_object) {
             let got = answer.as_ref().unwrap_or_else(|e| e);
             for (var, path) in saves {
@@ -902,6 +918,28 @@ impl Ctx<'_> {
         }
         failures
     }
+}
+
+/// Sends `n` copies of a call at once; the answers in order.
+pub fn burst(
+    cx: &Ctx,
+    n: usize,
+    op: &'static str,
+    input: impl Fn(usize) -> Value,
+) -> Vec<Result<Value, Value>> {
+    cx.rt.block_on(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let (client, input) = (cx.client.clone(), input(i));
+                tokio::spawn(async move { call(&client, op, &input).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.expect("task"));
+        }
+        answers
+    })
 }
 
 pub fn expect_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T) -> Result<(), String> {
@@ -979,6 +1017,125 @@ pub fn assert_failures(failures: Vec<String>) {
 // ---------------------------------------------------------------------------
 // Raw HTTP
 // ---------------------------------------------------------------------------
+
+/// The bytes of a raw row's request: `method` (default POST) `path`,
+/// `Host` and `Connection: close`, the Authorization header unless `auth` is
+/// false, `headers`, and `body` (a string as is, JSON serialized; default
+/// empty), with Content-Length, or chunked in 64 KiB chunks when `chunked`.
+fn raw_request(row: &Value) -> Vec<u8> {
+    let method = row["method"].as_str().unwrap_or("POST");
+    let path = row["path"].as_str().expect("a raw row needs a path");
+    let body = match &row["body"] {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        json => json.to_string(),
+    };
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    if row["auth"] != false {
+        head.push_str(&format!("Authorization: {}\r\n", common::AUTH));
+    }
+    for (name, value) in row["headers"].as_object().into_iter().flatten() {
+        head.push_str(&format!(
+            "{name}: {}\r\n",
+            value.as_str().expect("a header value")
+        ));
+    }
+    if row["chunked"] != true {
+        head.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        return head.into_bytes();
+    }
+    let mut bytes = format!("{head}Transfer-Encoding: chunked\r\n\r\n").into_bytes();
+    for chunk in body.as_bytes().chunks(64 * 1024) {
+        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        bytes.extend_from_slice(chunk);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    bytes
+}
+
+/// One raw exchange of a table (see [`raw_rows`]).
+fn raw_row(emu: &BackgroundEmulator, row: &Value) -> Result<(), String> {
+    let before = emu.requests().len();
+    let (status, headers, body) = common::raw_http(emu.addr(), &raw_request(row));
+    let json: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    expect_eq(Some(status), row["status"].as_u64().map(|s| s as u16))
+        .map_err(|e| format!("status: {e}; body {body}"))?;
+    if let Some(code) = row["err"].as_str() {
+        // The AWS error format: the code twice, a message and a request id.
+        let header = |name: &str| common::header(&headers, name).unwrap_or("");
+        let got = json!({
+            "x-amzn-ErrorType": header("x-amzn-errortype"),
+            "x-amzn-RequestId": header("x-amzn-requestid"),
+            "Content-Type": header("content-type"),
+            "__type": json["__type"],
+            "message": json["message"],
+        });
+        let want = json!({
+            "x-amzn-ErrorType": code, "x-amzn-RequestId": "<uuid>", "Content-Type": "application/json",
+            "__type": code, "message": "<nonempty>",
+        });
+        check(&want, &got, now_ms())?;
+    }
+    if let Some(pattern) = row.get("json") {
+        check(pattern, &json, now_ms())?;
+    }
+    // Every API request is logged once with its answer; control endpoints are not.
+    let api = !row["path"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("/_emulator/");
+    let log = emu.requests();
+    let new: Vec<Value> = log[before.min(log.len())..]
+        .iter()
+        .map(|r| json!({"operation": r.operation, "status": r.status, "error": r.error}))
+        .collect();
+    match (api, new.as_slice()) {
+        (false, []) => Ok(()),
+        (true, [record]) => check(
+            &with(
+                &json!({ "status": status }),
+                row.get("record").cloned().unwrap_or(json!({})),
+            ),
+            record,
+            0,
+        ),
+        _ => Err(format!("logged {new:?}")),
+    }
+}
+
+/// Runs raw HTTP rows in order against `emu`: each a JSON object with `step`
+/// (its name), the request (see `raw_request`: `method`, `path`, `auth`,
+/// `headers`, `body`, `chunked`), the `status` it must answer, and
+/// optionally `err` (the answer is an AWS error with this code: the
+/// `x-amzn-ErrorType` header and `__type`, a message, a request id), `json`
+/// (a pattern for the JSON body, see [`check`]) and `record` (a pattern for
+/// the request-log record, whose status must be the answer's). Every API
+/// request must add exactly one record to the log; a control endpoint none.
+/// Returns one line per failed row.
+pub fn raw_rows(emu: &BackgroundEmulator, table: Value) -> Vec<String> {
+    const KEYS: [&str; 11] = [
+        "step", "method", "path", "auth", "headers", "body", "chunked", "status", "err", "json",
+        "record",
+    ];
+    let rows = table
+        .as_array()
+        .cloned()
+        .expect("a table is an array of rows");
+    rows.iter()
+        .filter_map(|row| {
+            let name = row["step"].as_str().unwrap_or("(unnamed)");
+            let unknown = row
+                .as_object()
+                .and_then(|o| o.keys().find(|k| !KEYS.contains(&k.as_str())));
+            let result = match unknown {
+                Some(k) => Err(format!("unknown key {k:?} in the row")),
+                None => raw_row(emu, row),
+            };
+            result.err().map(|e| format!("{name}: {e}"))
+        })
+        .collect()
+}
 
 /// An API request over raw HTTP with the Authorization header, retried while
 /// injected faults (500, 429) answer it; the 200 answer's JSON.
