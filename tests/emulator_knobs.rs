@@ -7,7 +7,7 @@ mod common;
 mod emulator_support;
 
 use emulator_support::{
-    assert_failures, burst, check, faulty, raw_room_members, retry_raw, rows, Checks, Ctx,
+    assert_failures, burst, check, faulty, raw_room_members, retry_raw, rows, with, Checks, Ctx,
 };
 use ivsctl::emulator::{EmulatorConfig, Quotas};
 use serde_json::{json, Value};
@@ -218,18 +218,22 @@ fn state_survives_kill_9() {
     let state = StateDir::new();
     let proc = state.start(&["--seed", "5"]);
     let mut cx = Ctx::remote(state.rt.handle().clone(), &proc.endpoint());
-    let room = json!({
-        "name": "lobby", "maximumMessageLength": 200, "loggingConfigurationIdentifiers": ["$lc"],
-        "tags": {"team": "video", "extra key": ""}, "createTime": "$created", "updateTime": "$updated",
-    });
+    let lobby = json!({"name": "lobby", "maximumMessageLength": 200,
+                       "loggingConfigurationIdentifiers": ["$lc"], "tags": {"team": "video"}});
+    let room = json!({"tags": {"team": "video", "extra key": ""},
+                      "createTime": "$created", "updateTime": "$updated"});
+    let room = with(&lobby, room);
+    let archive = json!({"name": "archive", "tags": {"cost center/a": "42"}});
+    let s3 = json!({"s3": {"bucketName": "chat-logs"}});
     let before = rows(json!([
-        {"step": "a logging configuration", "op": "CreateLoggingConfiguration", "save": {"lc": "arn"}, "ok": {},
-         "in": {"name": "archive", "destinationConfiguration": {"s3": {"bucketName": "chat-logs"}}, "tags": {"cost center/a": "42"}}},
-        {"step": "a room", "op": "CreateRoom", "save": {"room": "arn"}, "ok": {},
-         "in": {"name": "lobby", "maximumMessageLength": 200, "loggingConfigurationIdentifiers": ["$lc"], "tags": {"team": "video"}}},
-        {"step": "a tag", "op": "TagResource", "in": {"resourceArn": "$room", "tags": {"extra key": ""}}, "ok": {}},
-        {"step": "the room", "op": "GetRoom", "in": {"identifier": "$room"}, "save": {"created": "createTime", "updated": "updateTime"},
-         "ok": room},
+        {"step": "a logging configuration", "op": "CreateLoggingConfiguration",
+         "in": with(&archive, json!({"destinationConfiguration": s3})), "save": {"lc": "arn"},
+         "ok": {}},
+        {"step": "a room", "op": "CreateRoom", "in": lobby, "save": {"room": "arn"}, "ok": {}},
+        {"step": "a tag", "op": "TagResource",
+         "in": {"resourceArn": "$room", "tags": {"extra key": ""}}, "ok": {}},
+        {"step": "the room", "op": "GetRoom", "in": {"identifier": "$room"},
+         "save": {"created": "createTime", "updated": "updateTime"}, "ok": room},
     ]));
     let mut failures = cx.run(&before);
     // The last write was acknowledged: kill without any chance to flush.
@@ -238,10 +242,11 @@ fn state_survives_kill_9() {
     cx.client = common::sdk(&proc.endpoint());
     let after = rows(json!([
         {"step": "the room survived", "op": "GetRoom", "in": {"identifier": "$room"}, "ok": room},
-        {"step": "the logging configuration survived", "op": "GetLoggingConfiguration", "in": {"identifier": "$lc"},
-         "ok": {"name": "archive", "tags": {"cost center/a": "42"}}},
-        {"step": "the reference rule still holds after the restart", "op": "DeleteLoggingConfiguration",
-         "in": {"identifier": "$lc"}, "err": "409 ConflictException"},
+        {"step": "the logging configuration survived", "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "ok": archive},
+        {"step": "the reference rule still holds after the restart",
+         "op": "DeleteLoggingConfiguration", "in": {"identifier": "$lc"},
+         "err": "409 ConflictException"},
     ]));
     failures.extend(cx.run(&after));
     assert_failures(failures);

@@ -1072,8 +1072,8 @@ fn raw_row(emu: &BackgroundEmulator, row: &Value) -> Result<(), String> {
             "message": json["message"],
         });
         let want = json!({
-            "x-amzn-ErrorType": code, "x-amzn-RequestId": "<uuid>", "Content-Type": "application/json",
-            "__type": code, "message": "<nonempty>",
+            "x-amzn-ErrorType": code, "x-amzn-RequestId": "<uuid>",
+            "Content-Type": "application/json", "__type": code, "message": "<nonempty>",
         });
         check(&want, &got, now_ms())?;
     }
