@@ -1252,11 +1252,12 @@ fn tags() {
     };
     let update_time = steps(vec![
         rows(json!([
-            {"step": "a room", "op": "CreateRoom",
-             "save": {"room": "arn", "room_time": "updateTime"}, "ok": {}},
-            {"step": "a logging configuration", "op": NEW_LC,
-             "in": {"destinationConfiguration": s3("bucket")},
-             "save": {"lc": "arn", "lc_time": "updateTime"}, "ok": {}},
+            new_room("room", json!({})),
+            new_lc("lc", "bucket"),
+            {"step": "the room's updateTime", "op": "GetRoom", "in": {"identifier": "$room"},
+             "save": {"room_time": "updateTime"}, "ok": {}},
+            {"step": "the configuration's updateTime", "op": "GetLoggingConfiguration",
+             "in": {"identifier": "$lc"}, "save": {"lc_time": "updateTime"}, "ok": {}},
         ])),
         tag_and_untag("$room"),
         tag_and_untag("$lc"),
