@@ -1,339 +1,75 @@
 //! The emulator as the real `aws-sdk-ivschat` client sees it.
 //!
-//! Every test starts its own emulator on 127.0.0.1:0 and talks to it through
-//! the SDK (retries off), asserting what a user of the SDK would observe:
-//! statuses, error codes and members, field names, values. The expected
-//! behaviour is the contract (`ivschat-facts.md`, the service model) and the
+//! Tables of rows drive all 17 operations through the SDK (retries off) and
+//! assert what a user of the SDK would observe: statuses, error codes, the
+//! typed errors and their members, field names, values. The expected
+//! behaviour is the service model (`data/ivschat-service-2.json`) and the
 //! emulator's documented choices (`docs/emulator.md`).
+//!
+//! A row is JSON in the wire's shape (see `emulator_support::rows`): the SDK
+//! sends it as a typed call, and its typed answer is compared, as JSON, with
+//! the row's pattern (see `emulator_support::check`). Each scenario runs on a
+//! fresh emulator and is named after the test it replaced; every failing row
+//! is reported by name.
 
 mod common;
+mod emulator_support;
 
-use aws_sdk_ivschat::config::http::HttpResponse;
-use aws_sdk_ivschat::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ivschat::operation::create_chat_token::CreateChatTokenError;
-use aws_sdk_ivschat::operation::create_logging_configuration::CreateLoggingConfigurationError;
-use aws_sdk_ivschat::operation::create_room::CreateRoomError;
-use aws_sdk_ivschat::operation::delete_logging_configuration::DeleteLoggingConfigurationError;
-use aws_sdk_ivschat::operation::delete_message::DeleteMessageError;
-use aws_sdk_ivschat::operation::delete_room::DeleteRoomError;
-use aws_sdk_ivschat::operation::disconnect_user::DisconnectUserError;
-use aws_sdk_ivschat::operation::get_logging_configuration::GetLoggingConfigurationError;
-use aws_sdk_ivschat::operation::get_room::GetRoomError;
-use aws_sdk_ivschat::operation::list_logging_configurations::ListLoggingConfigurationsError;
-use aws_sdk_ivschat::operation::list_rooms::ListRoomsError;
-use aws_sdk_ivschat::operation::list_tags_for_resource::ListTagsForResourceError;
-use aws_sdk_ivschat::operation::send_event::SendEventError;
-use aws_sdk_ivschat::operation::tag_resource::TagResourceError;
-use aws_sdk_ivschat::operation::untag_resource::UntagResourceError;
-use aws_sdk_ivschat::operation::update_logging_configuration::UpdateLoggingConfigurationError;
-use aws_sdk_ivschat::operation::update_room::UpdateRoomError;
-use aws_sdk_ivschat::operation::RequestId;
-use aws_sdk_ivschat::primitives::DateTime;
-use aws_sdk_ivschat::types::error::ValidationException;
-use aws_sdk_ivschat::types::{
-    ChatTokenCapability, CloudWatchLogsDestinationConfiguration, CreateLoggingConfigurationState,
-    DestinationConfiguration, FallbackResult, FirehoseDestinationConfiguration,
-    LoggingConfigurationState, MessageReviewHandler, ResourceType, RoomSummary,
-    S3DestinationConfiguration, UpdateLoggingConfigurationState, ValidationExceptionReason,
+use aws_sdk_ivschat::operation::list_rooms::builders::ListRoomsFluentBuilder;
+use emulator_support::{
+    act, assert_failures, burst, expect_eq, faulty, judge, model, now_ms, rows, run,
+    run_configured, steps, with, Checks, Ctx, Step, ACCOUNT, CONFLICT, LAMBDA, LAMBDA_2,
+    MISSING_LC, MISSING_ROOM, NOT_FOUND, QUOTA,
 };
-use aws_sdk_ivschat::Client;
 use ivsctl::emulator::{EmulatorConfig, Quotas};
 use serde_json::{json, Value};
-use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Debug;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
-const LAMBDA: &str = "arn:aws:lambda:us-east-1:123456789012:function:review";
-const LAMBDA_2: &str = "arn:aws:lambda:us-east-1:123456789012:function:other";
-/// Well-formed ARNs of resources that do not exist.
-const MISSING_ROOM: &str = "arn:aws:ivschat:us-east-1:123456789012:room/AAAAAAAAAAAA";
-const MISSING_LC: &str =
-    "arn:aws:ivschat:us-east-1:123456789012:logging-configuration/BBBBBBBBBBBB";
-/// Window for comparing server timestamps with the test's clock.
-const CLOCK_SLACK_MS: i64 = 5_000;
+const NOT_FOUND_404: &str = "404 ResourceNotFoundException";
+const CONFLICT_409: &str = "409 ConflictException";
+const NEW_LC: &str = "CreateLoggingConfiguration";
 
-type Err<E> = SdkError<E, HttpResponse>;
-
-// ---------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_millis() as i64
+fn s3(bucket: &str) -> Value {
+    json!({ "s3": { "bucketName": bucket } })
 }
 
-/// A timestamp the response must carry, in ms since the epoch.
-fn ms(t: Option<&DateTime>) -> i64 {
-    t.expect("timestamp present")
-        .to_millis()
-        .expect("timestamp in range")
-}
-
-fn assert_near(actual_ms: i64, expected_ms: i64, what: &str) {
-    assert!(
-        (actual_ms - expected_ms).abs() <= CLOCK_SLACK_MS,
-        "{what}: {actual_ms} is not within {CLOCK_SLACK_MS} ms of {expected_ms}"
-    );
-}
-
-fn assert_id(id: &str) {
-    assert_eq!(id.chars().count(), 12, "id {id:?} must have 12 characters");
-    assert!(
-        id.chars().all(|c| c.is_ascii_alphanumeric()),
-        "id {id:?} must be alphanumeric"
-    );
-}
-
-fn room_arn(id: &str) -> String {
-    format!("arn:aws:ivschat:{REGION}:{ACCOUNT}:room/{id}")
+fn firehose(stream: &str) -> Value {
+    json!({ "firehose": { "deliveryStreamName": stream } })
 }
 
 fn lc_arn(id: &str) -> String {
-    format!("arn:aws:ivschat:{REGION}:{ACCOUNT}:logging-configuration/{id}")
+    format!("arn:aws:ivschat:us-east-1:{ACCOUNT}:logging-configuration/{id}")
 }
 
-fn tags(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// A row creating a logging configuration (to S3 `bucket`), saved as `$var`.
+fn new_lc(var: &str, bucket: &str) -> Value {
+    json!({"step": format!("a logging configuration ${var}"), "op": NEW_LC,
+           "in": {"destinationConfiguration": s3(bucket)}, "save": {var: "arn"}, "ok": {}})
 }
 
-fn s3(bucket: &str) -> DestinationConfiguration {
-    DestinationConfiguration::S3(
-        S3DestinationConfiguration::builder()
-            .bucket_name(bucket)
-            .build()
-            .expect("bucket set"),
-    )
+/// A row creating a room with `input`, saved as `$var`.
+fn new_room(var: &str, input: Value) -> Value {
+    json!({"step": format!("a room ${var} {input}"), "op": "CreateRoom", "in": input,
+           "save": {var: "arn"}, "ok": {}})
 }
 
-fn cloudwatch(group: &str) -> DestinationConfiguration {
-    DestinationConfiguration::CloudWatchLogs(
-        CloudWatchLogsDestinationConfiguration::builder()
-            .log_group_name(group)
-            .build()
-            .expect("log group set"),
-    )
+/// Rows creating `n` resources with `input(i)`, saved as `$prefix{i}`.
+fn create_n(n: usize, op: &str, prefix: &str, input: impl Fn(usize) -> Value) -> Vec<Step> {
+    let table = (0..n).map(|i| {
+        json!({"step": format!("{op} {prefix}{i}"), "op": op, "in": input(i),
+               "save": {format!("{prefix}{i}"): "arn"}, "ok": {}})
+    });
+    rows(table.collect())
 }
 
-fn firehose(stream: &str) -> DestinationConfiguration {
-    DestinationConfiguration::Firehose(
-        FirehoseDestinationConfiguration::builder()
-            .delivery_stream_name(stream)
-            .build()
-            .expect("stream set"),
-    )
-}
-
-fn handler(uri: &str, fallback: Option<FallbackResult>) -> MessageReviewHandler {
-    MessageReviewHandler::builder()
-        .uri(uri)
-        .set_fallback_result(fallback)
-        .build()
-}
-
-async fn new_room(client: &Client) -> String {
-    client
-        .create_room()
-        .send()
-        .await
-        .expect("CreateRoom")
-        .arn()
-        .expect("arn")
-        .to_string()
-}
-
-async fn new_lc(client: &Client, bucket: &str) -> String {
-    client
-        .create_logging_configuration()
-        .destination_configuration(s3(bucket))
-        .send()
-        .await
-        .expect("CreateLoggingConfiguration")
-        .arn()
-        .expect("arn")
-        .to_string()
-}
-
-async fn room_tags(client: &Client, arn: &str) -> HashMap<String, String> {
-    client
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTagsForResource")
-        .tags
-}
-
-async fn lc_state(client: &Client, arn: &str) -> LoggingConfigurationState {
-    client
-        .get_logging_configuration()
-        .identifier(arn)
-        .send()
-        .await
-        .expect("GetLoggingConfiguration")
-        .state()
-        .expect("state")
-        .clone()
-}
-
-/// Polls GetLoggingConfiguration until ACTIVE; panics after `deadline`.
-async fn wait_active(client: &Client, arn: &str, deadline: Duration) {
-    let start = Instant::now();
-    loop {
-        if lc_state(client, arn).await == LoggingConfigurationState::Active {
-            return;
-        }
-        assert!(
-            start.elapsed() < deadline,
-            "{arn} still not ACTIVE after {deadline:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+/// The configuration of an emulator whose logging configurations stay
+/// CREATING / UPDATING for a second.
+fn delayed() -> EmulatorConfig {
+    EmulatorConfig {
+        logging_config_delay: Duration::from_millis(1000),
+        ..EmulatorConfig::default()
     }
-}
-
-/// Every room, through the SDK's paginator, with the given page size.
-async fn all_rooms(client: &Client, page_size: i32) -> (usize, Vec<RoomSummary>) {
-    let mut stream = client
-        .list_rooms()
-        .into_paginator()
-        .page_size(page_size)
-        .send();
-    let mut pages = 0;
-    let mut rooms = Vec::new();
-    while let Some(page) = stream.next().await {
-        pages += 1;
-        rooms.extend(page.expect("ListRooms page").rooms);
-    }
-    (pages, rooms)
-}
-
-fn arns_of(rooms: &[RoomSummary]) -> Vec<String> {
-    rooms
-        .iter()
-        .map(|r| r.arn().expect("arn").to_string())
-        .collect()
-}
-
-/// The error a call must have failed with.
-fn expect_err<T: Debug, E: Debug>(r: Result<T, Err<E>>, what: &str) -> Err<E> {
-    match r {
-        Ok(v) => panic!("{what}: expected an error, got {v:?}"),
-        Err(e) => e,
-    }
-}
-
-/// Operation errors that can carry a ValidationException (all of them).
-trait HasValidation {
-    fn validation(&self) -> Option<&ValidationException>;
-}
-
-macro_rules! has_validation {
-    ($($t:ty),* $(,)?) => {
-        $(impl HasValidation for $t {
-            fn validation(&self) -> Option<&ValidationException> {
-                match self {
-                    Self::ValidationException(v) => Some(v),
-                    _ => None,
-                }
-            }
-        })*
-    };
-}
-
-has_validation!(
-    CreateChatTokenError,
-    CreateLoggingConfigurationError,
-    CreateRoomError,
-    DeleteLoggingConfigurationError,
-    DeleteMessageError,
-    DeleteRoomError,
-    DisconnectUserError,
-    GetLoggingConfigurationError,
-    GetRoomError,
-    ListLoggingConfigurationsError,
-    ListRoomsError,
-    ListTagsForResourceError,
-    SendEventError,
-    TagResourceError,
-    UntagResourceError,
-    UpdateLoggingConfigurationError,
-    UpdateRoomError,
-);
-
-/// A failed call as the user sees it.
-#[derive(Debug, Clone, PartialEq)]
-struct Failure {
-    status: u16,
-    code: String,
-    reason: Option<String>,
-    fields: Vec<String>,
-}
-
-fn failure<E: HasValidation + ProvideErrorMetadata>(e: &Err<E>) -> Failure {
-    let (reason, fields) = match e.as_service_error().and_then(HasValidation::validation) {
-        Some(v) => (
-            Some(v.reason().as_str().to_string()),
-            v.field_list()
-                .iter()
-                .map(|f| f.name().to_string())
-                .collect(),
-        ),
-        None => (None, Vec::new()),
-    };
-    Failure {
-        status: common::status(e),
-        code: common::code(e),
-        reason,
-        fields,
-    }
-}
-
-fn outcome<T, E: HasValidation + ProvideErrorMetadata>(
-    r: Result<T, Err<E>>,
-) -> Result<(), Failure> {
-    r.map(|_| ()).map_err(|e| failure(&e))
-}
-
-/// Asserts a 400 ValidationException, FIELD_VALIDATION_FAILED, whose
-/// fieldList names exactly `fields`.
-fn assert_validation<T, E>(r: Result<T, Err<E>>, fields: &[&str], what: &str)
-where
-    T: Debug,
-    E: HasValidation + ProvideErrorMetadata + Debug,
-{
-    let e = expect_err(r, what);
-    let f = failure(&e);
-    let expected = Failure {
-        status: 400,
-        code: "ValidationException".into(),
-        reason: Some("FIELD_VALIDATION_FAILED".into()),
-        fields: fields.iter().map(|s| s.to_string()).collect(),
-    };
-    assert_eq!(f, expected, "{what}");
-}
-
-/// Asserts status and code of a failed call.
-fn assert_error<T: Debug, E: ProvideErrorMetadata + Debug>(
-    r: Result<T, Err<E>>,
-    status: u16,
-    code: &str,
-    what: &str,
-) -> Err<E> {
-    let e = expect_err(r, what);
-    assert_eq!(
-        (common::status(&e), common::code(&e).as_str()),
-        (status, code),
-        "{what}: {e:?}"
-    );
-    e
 }
 
 // ---------------------------------------------------------------------------
@@ -341,636 +77,293 @@ fn assert_error<T: Debug, E: ProvideErrorMetadata + Debug>(
 // ---------------------------------------------------------------------------
 
 #[test]
-fn create_room_without_options_answers_the_aws_shape() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let before = now_ms();
-        let out = client.create_room().send().await.expect("CreateRoom");
-        let id = out.id().expect("id");
-        assert_id(id);
-        assert_eq!(out.arn(), Some(room_arn(id).as_str()));
-        assert_eq!(out.name(), Some(""), "name is \"\" when none was given");
-        assert_eq!(out.maximum_message_length(), Some(500));
-        assert_eq!(out.maximum_message_rate_per_second(), Some(10));
-        assert!(out.message_review_handler().is_none());
-        assert!(
-            out.logging_configuration_identifiers.is_none(),
-            "loggingConfigurationIdentifiers must be absent"
-        );
-        assert_eq!(
-            out.tags(),
-            Some(&HashMap::new()),
-            "tags must be present and {{}}"
-        );
-        let created = ms(out.create_time());
-        assert_eq!(created, ms(out.update_time()), "createTime == updateTime");
-        assert_near(created, before, "createTime");
-        assert_eq!(
-            out.create_time().unwrap().subsec_nanos() % 1_000_000,
-            0,
-            "millisecond precision"
-        );
-        let request_id = out.request_id().expect("x-amzn-RequestId");
-        assert_eq!(request_id.len(), 36, "{request_id}");
-
-        let got = client
-            .get_room()
-            .identifier(room_arn(id))
-            .send()
-            .await
-            .expect("GetRoom");
-        assert_eq!(got.arn(), out.arn());
-        assert_eq!(got.id(), Some(id));
-        assert_eq!(got.name(), Some(""));
-        assert_eq!(got.create_time(), out.create_time());
-        assert_eq!(got.update_time(), out.update_time());
-        assert_eq!(got.maximum_message_length(), Some(500));
-        assert_eq!(got.maximum_message_rate_per_second(), Some(10));
-        assert!(got.message_review_handler().is_none());
-        assert!(got.logging_configuration_identifiers.is_none());
-        assert_eq!(got.tags(), Some(&HashMap::new()));
+fn every_operation_answers_the_aws_shape() {
+    let room_arn = "arn:aws:ivschat:us-east-1:123456789012:room/${id}";
+    let default_room = json!({
+        "id": "$id", "arn": room_arn, "name": "", "tags": {},
+        "maximumMessageLength": 500, "maximumMessageRatePerSecond": 10,
+        "messageReviewHandler": null, "loggingConfigurationIdentifiers": null,
+        "createTime": "$created", "updateTime": "$created",
     });
+    let created = json!({"id": "<id>", "createTime": "<now>", "x-amzn-RequestId": "<uuid>"});
+    let create_room_without_options = rows(json!([
+        {"step": "CreateRoom {}: defaults, no handler or list, tags {}, createTime == \
+                  updateTime in whole ms, a request id",
+         "op": "CreateRoom", "save": {"id": "id", "created": "createTime"},
+         "ok": with(&default_room, created)},
+        {"step": "GetRoom answers the same", "op": "GetRoom", "in": {"identifier": room_arn},
+         "ok": default_room},
+    ]));
+
+    let lobby_in = json!({
+        "name": "lobby", "maximumMessageLength": 300, "maximumMessageRatePerSecond": 50,
+        "messageReviewHandler": {"uri": LAMBDA, "fallbackResult": "DENY"},
+        "loggingConfigurationIdentifiers": ["$lc"], "tags": {"team": "video"},
+    });
+    let times = json!({"createTime": "$created", "updateTime": "$updated"});
+    let lobby = with(
+        &with(&lobby_in, json!({"arn": "$room", "id": "$id"})),
+        times,
+    );
+    // A summary has no limits.
+    let mut lobby_summary = lobby.clone();
+    for limit in ["maximumMessageLength", "maximumMessageRatePerSecond"] {
+        lobby_summary.as_object_mut().unwrap().remove(limit);
+    }
+    let room_round_trip = rows(json!([
+        new_lc("lc", "chat-logs"),
+        {"step": "CreateRoom with every member", "op": "CreateRoom", "in": lobby_in,
+         "save": {"room": "arn", "id": "id", "created": "createTime", "updated": "updateTime"},
+         "ok": lobby},
+        {"step": "GetRoom answers what CreateRoom answered", "op": "GetRoom",
+         "in": {"identifier": "$room"}, "ok": lobby},
+        {"step": "ListRooms answers the summary", "op": "ListRooms",
+         "ok": {"rooms": [lobby_summary], "nextToken": null}},
+        {"step": "UpdateRoom answers the whole room, updated", "op": "UpdateRoom",
+         "in": {"identifier": "$room", "name": "lobby-2", "maximumMessageLength": 10},
+         "ok": {"arn": "$room", "name": "lobby-2", "maximumMessageLength": 10,
+                "maximumMessageRatePerSecond": 50, "tags": {"team": "video"},
+                "createTime": "$created", "updateTime": "<after $updated>"}},
+        {"step": "DeleteRoom", "op": "DeleteRoom", "in": {"identifier": "$room"}, "ok": {}},
+        {"step": "GetRoom after DeleteRoom", "op": "GetRoom", "in": {"identifier": "$room"},
+         "err": NOT_FOUND_404},
+        {"step": "ListRooms after DeleteRoom", "op": "ListRooms", "ok": {"rooms": []}},
+        {"step": "DeleteRoom twice", "op": "DeleteRoom", "in": {"identifier": "$room"},
+         "err": NOT_FOUND_404},
+        {"step": "204 on the wire for the delete", "op": "logged",
+         "in": {"op": "DeleteRoom", "statuses": [204, 404]}},
+    ]));
+
+    let tag_operations = steps(vec![
+        rows(json!([
+            new_room("room", json!({"tags": {"initial": "1"}})),
+            {"step": "CreateLoggingConfiguration with a tag", "op": NEW_LC,
+             "in": {"destinationConfiguration": s3("bucket"), "tags": {"initial": "1"}},
+             "save": {"lc": "arn"}, "ok": {}},
+        ])),
+        tag_round_trip("$room"),
+        tag_round_trip("$lc"),
+        rows(json!([
+            {"step": "GetRoom shows the same tags", "op": "GetRoom",
+             "in": {"identifier": "$room"}, "ok": {"tags": {"a": "1"}}},
+            {"step": "GetLoggingConfiguration shows the same tags",
+             "op": "GetLoggingConfiguration", "in": {"identifier": "$lc"},
+             "ok": {"tags": {"a": "1"}}},
+        ])),
+    ]);
+
+    let chat_operations = rows(json!([
+        new_room("room", json!({})),
+        {"step": "CreateChatToken: a token, expiring in a minute, a session of 60 minutes",
+         "op": "CreateChatToken", "in": {"roomIdentifier": "$room", "userId": "user-1"},
+         "save": {"token": "token"},
+         "ok": {"token": "<nonempty>", "tokenExpirationTime": "<now+1m>",
+                "sessionExpirationTime": "<now+60m>"}},
+        {"step": "CreateChatToken with every member: a new token, a session of 180 minutes",
+         "op": "CreateChatToken",
+         "in": {"roomIdentifier": "$room", "userId": "user-2",
+                "capabilities": ["SEND_MESSAGE", "DISCONNECT_USER", "DELETE_MESSAGE"],
+                "sessionDurationInMinutes": 180, "attributes": {"displayName": "Ada"}},
+         "ok": {"token": "<nonempty> <not $token>", "tokenExpirationTime": "<now+1m>",
+                "sessionExpirationTime": "<now+180m>"}},
+        {"step": "SendEvent answers an id", "op": "SendEvent",
+         "in": {"roomIdentifier": "$room", "eventName": "app:announcement",
+                "attributes": {"text": "hello"}},
+         "save": {"event": "id"}, "ok": {"id": "<id>"}},
+        {"step": "DeleteMessage answers a fresh id, not the message's", "op": "DeleteMessage",
+         "in": {"roomIdentifier": "$room", "id": "AbCdEfGhIjKl", "reason": "spam"},
+         "ok": {"id": "<id> <not AbCdEfGhIjKl> <not $event>"}},
+        {"step": "a fresh id per event", "op": "SendEvent",
+         "in": {"roomIdentifier": "$room", "eventName": "app:announcement"},
+         "ok": {"id": "<id> <not $event>"}},
+        {"step": "DisconnectUser", "op": "DisconnectUser",
+         "in": {"roomIdentifier": "$room", "userId": "user-1", "reason": "bye"}, "ok": {}},
+        {"step": "DisconnectUser answered 200", "op": "logged",
+         "in": {"op": "DisconnectUser", "statuses": [200]}},
+    ]));
+
+    run(vec![
+        (
+            "create_room_without_options_answers_the_aws_shape",
+            create_room_without_options,
+        ),
+        ("room_operations_round_trip", room_round_trip),
+        (
+            "logging_configuration_operations_round_trip_for_each_destination",
+            lc_round_trip(),
+        ),
+        (
+            "tag_operations_work_on_rooms_and_logging_configurations",
+            tag_operations,
+        ),
+        (
+            "chat_operations_answer_the_documented_shapes",
+            chat_operations,
+        ),
+    ]);
 }
 
-#[test]
-fn room_operations_round_trip() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "chat-logs").await;
-        let created = client
-            .create_room()
-            .name("lobby")
-            .maximum_message_length(300)
-            .maximum_message_rate_per_second(50)
-            .message_review_handler(handler(LAMBDA, Some(FallbackResult::Deny)))
-            .logging_configuration_identifiers(&lc)
-            .tags("team", "video")
-            .send()
-            .await
-            .expect("CreateRoom");
-        let arn = created.arn().unwrap().to_string();
-        assert_eq!(created.name(), Some("lobby"));
-        assert_eq!(created.maximum_message_length(), Some(300));
-        assert_eq!(created.maximum_message_rate_per_second(), Some(50));
-        let h = created.message_review_handler().expect("handler");
-        assert_eq!(h.uri(), Some(LAMBDA));
-        assert_eq!(h.fallback_result(), Some(&FallbackResult::Deny));
-        assert_eq!(created.logging_configuration_identifiers(), [lc.as_str()]);
-        assert_eq!(created.tags(), Some(&tags(&[("team", "video")])));
-
-        // GetRoom answers what CreateRoom answered.
-        let got = client
-            .get_room()
-            .identifier(&arn)
-            .send()
-            .await
-            .expect("GetRoom");
-        assert_eq!(got.arn(), Some(arn.as_str()));
-        assert_eq!(got.id(), created.id());
-        assert_eq!(got.name(), Some("lobby"));
-        assert_eq!(got.create_time(), created.create_time());
-        assert_eq!(got.update_time(), created.update_time());
-        assert_eq!(got.maximum_message_length(), Some(300));
-        assert_eq!(got.maximum_message_rate_per_second(), Some(50));
-        assert_eq!(
-            got.message_review_handler(),
-            created.message_review_handler()
+/// Create, Get, List, Update and Delete of a logging configuration per
+/// destination type.
+fn lc_round_trip() -> Vec<Step> {
+    let destinations = [
+        ("to-s3", s3("chat-logs-bucket")),
+        (
+            "to-cwl",
+            json!({"cloudWatchLogs": {"logGroupName": "/aws/ivschat/chat_logs#1"}}),
+        ),
+        ("to-firehose", firehose("chat.logs_stream-1")),
+    ];
+    let shape = |i: usize| {
+        let (name, dest) = &destinations[i];
+        json!({"name": name, "destinationConfiguration": dest, "state": "ACTIVE",
+               "tags": {"dest": name}})
+    };
+    let create_and_get = |i: usize| {
+        let (name, dest) = &destinations[i];
+        let arn = lc_arn(&format!("${{id{i}}}"));
+        let times = json!({"createTime": format!("$t{i}"), "updateTime": format!("$t{i}")});
+        let whole = with(
+            &with(&shape(i), json!({"id": format!("$id{i}"), "arn": arn})),
+            times,
         );
-        assert_eq!(got.logging_configuration_identifiers(), [lc.as_str()]);
-        assert_eq!(got.tags(), Some(&tags(&[("team", "video")])));
-
-        // ListRooms answers the summary.
-        let listed = client.list_rooms().send().await.expect("ListRooms");
-        assert!(listed.next_token().is_none());
-        assert_eq!(listed.rooms().len(), 1);
-        let summary = &listed.rooms()[0];
-        assert_eq!(summary.arn(), Some(arn.as_str()));
-        assert_eq!(summary.id(), created.id());
-        assert_eq!(summary.name(), Some("lobby"));
-        assert_eq!(
-            summary.message_review_handler(),
-            created.message_review_handler()
-        );
-        assert_eq!(summary.logging_configuration_identifiers(), [lc.as_str()]);
-        assert_eq!(summary.tags(), Some(&tags(&[("team", "video")])));
-        assert_eq!(summary.create_time(), created.create_time());
-        assert_eq!(summary.update_time(), created.update_time());
-
-        // UpdateRoom answers the whole room, updated.
-        let updated = client
-            .update_room()
-            .identifier(&arn)
-            .name("lobby-2")
-            .maximum_message_length(10)
-            .send()
-            .await
-            .expect("UpdateRoom");
-        assert_eq!(updated.arn(), Some(arn.as_str()));
-        assert_eq!(updated.name(), Some("lobby-2"));
-        assert_eq!(updated.maximum_message_length(), Some(10));
-        assert_eq!(updated.maximum_message_rate_per_second(), Some(50));
-        assert_eq!(updated.create_time(), created.create_time());
-        assert!(ms(updated.update_time()) > ms(created.update_time()));
-        assert_eq!(updated.tags(), Some(&tags(&[("team", "video")])));
-
-        // DeleteRoom, then the room is gone.
-        client
-            .delete_room()
-            .identifier(&arn)
-            .send()
-            .await
-            .expect("DeleteRoom");
-        let e = assert_error(
-            client.get_room().identifier(&arn).send().await,
-            404,
-            "ResourceNotFoundException",
-            "GetRoom after DeleteRoom",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            GetRoomError::ResourceNotFoundException(_)
-        ));
-        let listed = client.list_rooms().send().await.expect("ListRooms");
-        assert!(listed.rooms().is_empty());
-        assert_error(
-            client.delete_room().identifier(&arn).send().await,
-            404,
-            "ResourceNotFoundException",
-            "DeleteRoom twice",
-        );
-        // 204 on the wire for the delete.
-        let statuses: Vec<u16> = emu
-            .requests()
-            .iter()
-            .filter(|r| r.operation == "DeleteRoom")
-            .map(|r| r.status)
-            .collect();
-        assert_eq!(statuses, [204, 404]);
-    });
+        rows(json!([
+            {"step": format!("Create to {name}"), "op": NEW_LC,
+             "in": {"name": name, "destinationConfiguration": dest, "tags": {"dest": name}},
+             "save": {format!("id{i}"): "id", format!("t{i}"): "createTime",
+                      format!("lc{i}"): "arn"},
+             "ok": with(&whole, json!({"id": "<id>", "createTime": "<now>"}))},
+            {"step": format!("Get to {name}: the destination round-trips"),
+             "op": "GetLoggingConfiguration", "in": {"identifier": arn}, "ok": whole},
+        ]))
+    };
+    let delete = |i: usize| {
+        rows(json!([
+            {"step": format!("Delete $lc{i}"), "op": "DeleteLoggingConfiguration",
+             "in": {"identifier": format!("$lc{i}")}, "ok": {}},
+            {"step": format!("Get $lc{i} after Delete"), "op": "GetLoggingConfiguration",
+             "in": {"identifier": format!("$lc{i}")}, "err": NOT_FOUND_404},
+        ]))
+    };
+    let newest_first: Vec<Value> = (0..3)
+        .rev()
+        .map(|i| with(&shape(i), json!({"arn": format!("$lc{i}"), "id": "<id>"})))
+        .collect();
+    let now_firehose = json!({"name": "now-firehose",
+                              "destinationConfiguration": firehose("other-stream")});
+    let updated = json!({"arn": "$lc0", "state": "ACTIVE", "tags": {"dest": "to-s3"}});
+    let list_and_update = rows(json!([
+        {"step": "List: newest first, every field", "op": "ListLoggingConfigurations",
+         "ok": {"loggingConfigurations": newest_first, "nextToken": null}},
+        {"step": "Update: name and destination type change; the answer is ACTIVE",
+         "op": "UpdateLoggingConfiguration",
+         "in": with(&now_firehose, json!({"identifier": "$lc0"})),
+         "ok": with(&now_firehose, updated)},
+        {"step": "Get after Update", "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$lc0"}, "ok": now_firehose},
+    ]));
+    let gone = rows(json!([
+        {"step": "an empty list after the deletes", "op": "ListLoggingConfigurations",
+         "ok": {"loggingConfigurations": []}},
+        {"step": "204 for each delete", "op": "logged",
+         "in": {"op": "DeleteLoggingConfiguration", "statuses": [204, 204, 204]}},
+    ]));
+    steps(vec![
+        create_and_get(0),
+        create_and_get(1),
+        create_and_get(2),
+        list_and_update,
+        delete(0),
+        delete(1),
+        delete(2),
+        gone,
+    ])
 }
 
-#[test]
-fn logging_configuration_operations_round_trip_for_each_destination() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let destinations = [
-            ("to-s3", s3("chat-logs-bucket")),
-            ("to-cwl", cloudwatch("/aws/ivschat/chat_logs#1")),
-            ("to-firehose", firehose("chat.logs_stream-1")),
-        ];
-        let mut arns = Vec::new();
-        for (name, dest) in &destinations {
-            let before = now_ms();
-            let out = client
-                .create_logging_configuration()
-                .name(*name)
-                .destination_configuration(dest.clone())
-                .tags("dest", *name)
-                .send()
-                .await
-                .expect("CreateLoggingConfiguration");
-            let id = out.id().expect("id");
-            assert_id(id);
-            assert_eq!(out.arn(), Some(lc_arn(id).as_str()));
-            assert_eq!(out.name(), Some(*name));
-            assert_eq!(out.destination_configuration(), Some(dest));
-            assert_eq!(out.state(), Some(&CreateLoggingConfigurationState::Active));
-            assert_eq!(out.tags(), Some(&tags(&[("dest", name)])));
-            assert_eq!(ms(out.create_time()), ms(out.update_time()));
-            assert_near(ms(out.create_time()), before, "createTime");
-
-            let got = client
-                .get_logging_configuration()
-                .identifier(lc_arn(id))
-                .send()
-                .await
-                .expect("GetLoggingConfiguration");
-            assert_eq!(got.arn(), out.arn());
-            assert_eq!(got.id(), Some(id));
-            assert_eq!(got.name(), Some(*name));
-            assert_eq!(got.destination_configuration(), Some(dest), "round trip");
-            assert_eq!(got.state(), Some(&LoggingConfigurationState::Active));
-            assert_eq!(got.tags(), Some(&tags(&[("dest", name)])));
-            assert_eq!(got.create_time(), out.create_time());
-            assert_eq!(got.update_time(), out.update_time());
-            arns.push(lc_arn(id));
-        }
-
-        // List: newest first, every field.
-        let listed = client
-            .list_logging_configurations()
-            .send()
-            .await
-            .expect("ListLoggingConfigurations");
-        assert!(listed.next_token().is_none());
-        let listed_arns: Vec<&str> = listed
-            .logging_configurations()
-            .iter()
-            .map(|l| l.arn().unwrap())
-            .collect();
-        let newest_first: Vec<&str> = arns.iter().rev().map(String::as_str).collect();
-        assert_eq!(listed_arns, newest_first);
-        for summary in listed.logging_configurations() {
-            let i = arns
-                .iter()
-                .position(|a| Some(a.as_str()) == summary.arn())
-                .unwrap();
-            let (name, dest) = &destinations[i];
-            assert_eq!(summary.name(), Some(*name));
-            assert_eq!(summary.destination_configuration(), Some(dest));
-            assert_eq!(summary.state(), Some(&LoggingConfigurationState::Active));
-            assert_eq!(summary.tags(), Some(&tags(&[("dest", name)])));
-            assert_id(summary.id().unwrap());
-        }
-
-        // Update: name and destination type change; the answer is ACTIVE.
-        let updated = client
-            .update_logging_configuration()
-            .identifier(&arns[0])
-            .name("now-firehose")
-            .destination_configuration(firehose("other-stream"))
-            .send()
-            .await
-            .expect("UpdateLoggingConfiguration");
-        assert_eq!(updated.arn(), Some(arns[0].as_str()));
-        assert_eq!(updated.name(), Some("now-firehose"));
-        assert_eq!(
-            updated.destination_configuration(),
-            Some(&firehose("other-stream"))
-        );
-        assert_eq!(
-            updated.state(),
-            Some(&UpdateLoggingConfigurationState::Active)
-        );
-        assert_eq!(updated.tags(), Some(&tags(&[("dest", "to-s3")])));
-        let got = client
-            .get_logging_configuration()
-            .identifier(&arns[0])
-            .send()
-            .await
-            .expect("GetLoggingConfiguration");
-        assert_eq!(
-            got.destination_configuration(),
-            Some(&firehose("other-stream"))
-        );
-        assert_eq!(got.name(), Some("now-firehose"));
-
-        // Delete each; then 404 and an empty list.
-        for arn in &arns {
-            client
-                .delete_logging_configuration()
-                .identifier(arn)
-                .send()
-                .await
-                .expect("DeleteLoggingConfiguration");
-            let e = assert_error(
-                client
-                    .get_logging_configuration()
-                    .identifier(arn)
-                    .send()
-                    .await,
-                404,
-                "ResourceNotFoundException",
-                "Get after Delete",
-            );
-            assert!(matches!(
-                e.into_service_error(),
-                GetLoggingConfigurationError::ResourceNotFoundException(_)
-            ));
-        }
-        let listed = client
-            .list_logging_configurations()
-            .send()
-            .await
-            .expect("ListLoggingConfigurations");
-        assert!(listed.logging_configurations().is_empty());
-        assert!(emu
-            .requests()
-            .iter()
-            .filter(|r| r.operation == "DeleteLoggingConfiguration")
-            .all(|r| r.status == 204));
-    });
+/// TagResource merges and replaces; UntagResource of an absent key is no error.
+fn tag_round_trip(arn: &str) -> Vec<Step> {
+    rows(json!([
+        tags_are(arn, json!({"initial": "1"})),
+        {"step": "TagResource", "op": "TagResource",
+         "in": {"resourceArn": arn, "tags": {"a": "1", "initial": "replaced"}}, "ok": {}},
+        tags_are(arn, json!({"initial": "replaced", "a": "1"})),
+        {"step": "UntagResource (an absent key is not an error)", "op": "UntagResource",
+         "in": {"resourceArn": arn, "tagKeys": ["initial", "not-there"]}, "ok": {}},
+        tags_are(arn, json!({"a": "1"})),
+    ]))
 }
 
-#[test]
-fn tag_operations_work_on_rooms_and_logging_configurations() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = client
-            .create_room()
-            .tags("initial", "1")
-            .send()
-            .await
-            .expect("CreateRoom")
-            .arn()
-            .unwrap()
-            .to_string();
-        let lc = client
-            .create_logging_configuration()
-            .destination_configuration(s3("bucket"))
-            .tags("initial", "1")
-            .send()
-            .await
-            .expect("CreateLoggingConfiguration")
-            .arn()
-            .unwrap()
-            .to_string();
-        for arn in [&room, &lc] {
-            assert_eq!(room_tags(&client, arn).await, tags(&[("initial", "1")]));
-            client
-                .tag_resource()
-                .resource_arn(arn)
-                .tags("a", "1")
-                .tags("initial", "replaced")
-                .send()
-                .await
-                .expect("TagResource");
-            assert_eq!(
-                room_tags(&client, arn).await,
-                tags(&[("initial", "replaced"), ("a", "1")]),
-                "TagResource merges and replaces values"
-            );
-            client
-                .untag_resource()
-                .resource_arn(arn)
-                .tag_keys("initial")
-                .tag_keys("not-there")
-                .send()
-                .await
-                .expect("UntagResource (an absent key is not an error)");
-            assert_eq!(room_tags(&client, arn).await, tags(&[("a", "1")]));
-        }
-        // Get shows the same tags as ListTagsForResource.
-        let got = client.get_room().identifier(&room).send().await.unwrap();
-        assert_eq!(got.tags(), Some(&tags(&[("a", "1")])));
-        let got = client
-            .get_logging_configuration()
-            .identifier(&lc)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(got.tags(), Some(&tags(&[("a", "1")])));
-    });
-}
-
-#[test]
-fn chat_operations_answer_the_documented_shapes() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = new_room(&client).await;
-
-        let before = now_ms();
-        let token = client
-            .create_chat_token()
-            .room_identifier(&room)
-            .user_id("user-1")
-            .send()
-            .await
-            .expect("CreateChatToken");
-        assert!(
-            !token.token().unwrap_or("").is_empty(),
-            "token is non-empty"
-        );
-        assert_near(
-            ms(token.token_expiration_time()),
-            before + 60_000,
-            "tokenExpirationTime = issue + 1 minute",
-        );
-        assert_near(
-            ms(token.session_expiration_time()),
-            before + 60 * 60_000,
-            "sessionExpirationTime = issue + 60 minutes (default)",
-        );
-
-        let before = now_ms();
-        let long = client
-            .create_chat_token()
-            .room_identifier(&room)
-            .user_id("user-2")
-            .capabilities(ChatTokenCapability::SendMessage)
-            .capabilities(ChatTokenCapability::DisconnectUser)
-            .capabilities(ChatTokenCapability::DeleteMessage)
-            .session_duration_in_minutes(180)
-            .attributes("displayName", "Ada")
-            .send()
-            .await
-            .expect("CreateChatToken with every member");
-        assert!(!long.token().unwrap_or("").is_empty());
-        assert_ne!(long.token(), token.token(), "each token is new");
-        assert_near(
-            ms(long.token_expiration_time()),
-            before + 60_000,
-            "tokenExpirationTime",
-        );
-        assert_near(
-            ms(long.session_expiration_time()),
-            before + 180 * 60_000,
-            "sessionExpirationTime = issue + 180 minutes",
-        );
-
-        let sent = client
-            .send_event()
-            .room_identifier(&room)
-            .event_name("app:announcement")
-            .attributes("text", "hello")
-            .send()
-            .await
-            .expect("SendEvent");
-        let event_id = sent.id().expect("SendEvent id").to_string();
-        assert_id(&event_id);
-
-        let deleted = client
-            .delete_message()
-            .room_identifier(&room)
-            .id("AbCdEfGhIjKl")
-            .reason("spam")
-            .send()
-            .await
-            .expect("DeleteMessage");
-        let delete_id = deleted.id().expect("DeleteMessage id");
-        assert_id(delete_id);
-        assert_ne!(delete_id, "AbCdEfGhIjKl", "a fresh id, not the message's");
-        assert_ne!(delete_id, event_id, "a fresh id per call");
-
-        let again = client
-            .send_event()
-            .room_identifier(&room)
-            .event_name("app:announcement")
-            .send()
-            .await
-            .expect("SendEvent");
-        assert_ne!(again.id(), Some(event_id.as_str()), "a fresh id per event");
-
-        client
-            .disconnect_user()
-            .room_identifier(&room)
-            .user_id("user-1")
-            .reason("bye")
-            .send()
-            .await
-            .expect("DisconnectUser");
-        let log = emu.requests();
-        let disconnect = log
-            .iter()
-            .find(|r| r.operation == "DisconnectUser")
-            .unwrap();
-        assert_eq!(disconnect.status, 200);
-    });
+/// A row: ListTagsForResource of `arn` answers exactly `tags`.
+fn tags_are(arn: &str, tags: Value) -> Value {
+    json!({"step": format!("the tags of {arn}"), "op": "ListTagsForResource",
+           "in": {"resourceArn": arn}, "ok": {"tags": tags}})
 }
 
 // ---------------------------------------------------------------------------
-// 2. Each error type with its status
+// 2. Each error type with its status and members
 // ---------------------------------------------------------------------------
 
 #[test]
-fn validation_exception_is_400_with_reason_and_field_list() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let e = assert_error(
-            client
-                .create_room()
-                .maximum_message_length(501)
-                .send()
-                .await,
-            400,
-            "ValidationException",
-            "maximumMessageLength 501",
-        );
-        match e.into_service_error() {
-            CreateRoomError::ValidationException(v) => {
-                assert_eq!(
-                    v.reason(),
-                    &ValidationExceptionReason::FieldValidationFailed
-                );
-                let names: Vec<&str> = v.field_list().iter().map(|f| f.name()).collect();
-                assert_eq!(names, ["maximumMessageLength"]);
-                assert!(!v.field_list()[0].message().is_empty());
-                assert!(
-                    v.message().starts_with("1 validation error detected"),
-                    "{}",
-                    v.message()
-                );
-            }
-            other => panic!("expected ValidationException, got {other:?}"),
-        }
-
-        // Every violation gets its own entry.
-        let e = expect_err(
-            client
-                .create_room()
-                .maximum_message_length(0)
-                .maximum_message_rate_per_second(101)
-                .send()
-                .await,
-            "two violations",
-        );
-        match e.into_service_error() {
-            CreateRoomError::ValidationException(v) => {
-                let names: BTreeSet<&str> = v.field_list().iter().map(|f| f.name()).collect();
-                assert_eq!(
-                    names,
-                    BTreeSet::from(["maximumMessageLength", "maximumMessageRatePerSecond"])
-                );
-                assert!(v.message().starts_with("2 validation errors detected"));
-            }
-            other => panic!("expected ValidationException, got {other:?}"),
-        }
-        // Nothing was created.
-        assert!(client.list_rooms().send().await.unwrap().rooms().is_empty());
-    });
-}
-
-#[test]
-fn resource_not_found_is_404_naming_the_resource() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let e = assert_error(
-            client.get_room().identifier(MISSING_ROOM).send().await,
-            404,
-            "ResourceNotFoundException",
-            "GetRoom of a missing room",
-        );
-        match e.into_service_error() {
-            GetRoomError::ResourceNotFoundException(nf) => {
-                assert_eq!(nf.resource_id(), "AAAAAAAAAAAA");
-                assert_eq!(nf.resource_type(), &ResourceType::Room);
-            }
-            other => panic!("expected ResourceNotFoundException, got {other:?}"),
-        }
-        let e = assert_error(
-            client
-                .update_logging_configuration()
-                .identifier(MISSING_LC)
-                .name("x")
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "UpdateLoggingConfiguration of a missing configuration",
-        );
-        match e.into_service_error() {
-            UpdateLoggingConfigurationError::ResourceNotFoundException(nf) => {
-                assert_eq!(nf.resource_id(), "BBBBBBBBBBBB");
-            }
-            other => panic!("expected ResourceNotFoundException, got {other:?}"),
-        }
-        assert_error(
-            client.update_room().identifier(MISSING_ROOM).send().await,
-            404,
-            "ResourceNotFoundException",
-            "UpdateRoom",
-        );
-        assert_error(
-            client
-                .delete_logging_configuration()
-                .identifier(MISSING_LC)
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "DeleteLoggingConfiguration",
-        );
-    });
-}
-
-#[test]
-fn conflict_is_409_naming_the_resource() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "bucket").await;
-        client
-            .create_room()
-            .logging_configuration_identifiers(&lc)
-            .send()
-            .await
-            .expect("CreateRoom");
-        let e = assert_error(
-            client
-                .delete_logging_configuration()
-                .identifier(&lc)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "delete a referenced logging configuration",
-        );
-        match e.into_service_error() {
-            DeleteLoggingConfigurationError::ConflictException(c) => {
-                assert_eq!(c.resource_id(), lc.rsplit('/').next().unwrap());
-                assert_eq!(c.resource_type(), &ResourceType::Room);
-                assert!(!c.message().is_empty());
-            }
-            other => panic!("expected ConflictException, got {other:?}"),
-        }
-    });
+fn missing_resources_are_404_naming_them_and_a_conflict_409() {
+    let missing = |id: &str| {
+        json!({"status": 404, "code": NOT_FOUND, "resourceId": id, "resourceType": "ROOM",
+               "message": "<nonempty>"})
+    };
+    let (room, lc) = (missing("AAAAAAAAAAAA"), missing("BBBBBBBBBBBB"));
+    let tag_operations = |arn: &str, err: &Value| {
+        rows(json!([
+            {"step": format!("TagResource {arn}"), "op": "TagResource",
+             "in": {"resourceArn": arn, "tags": {"k": "v"}}, "err": err},
+            {"step": format!("UntagResource {arn}"), "op": "UntagResource",
+             "in": {"resourceArn": arn, "tagKeys": ["k"]}, "err": err},
+            {"step": format!("ListTagsForResource {arn}"), "op": "ListTagsForResource",
+             "in": {"resourceArn": arn}, "err": err},
+        ]))
+    };
+    let room_id = json!({ "identifier": MISSING_ROOM });
+    let lc_id = json!({ "identifier": MISSING_LC });
+    let in_room = |more: Value| with(&json!({ "roomIdentifier": MISSING_ROOM }), more);
+    let others = rows(json!([
+        {"step": "GetRoom", "op": "GetRoom", "in": room_id, "err": room},
+        {"step": "UpdateRoom", "op": "UpdateRoom", "in": room_id, "err": room},
+        {"step": "DeleteRoom", "op": "DeleteRoom", "in": room_id, "err": room},
+        {"step": "GetLoggingConfiguration", "op": "GetLoggingConfiguration", "in": lc_id,
+         "err": lc},
+        {"step": "UpdateLoggingConfiguration", "op": "UpdateLoggingConfiguration",
+         "in": with(&lc_id, json!({"name": "x"})), "err": lc},
+        {"step": "DeleteLoggingConfiguration", "op": "DeleteLoggingConfiguration", "in": lc_id,
+         "err": lc},
+        {"step": "CreateChatToken", "op": "CreateChatToken", "in": in_room(json!({"userId": "u"})),
+         "err": room},
+        {"step": "SendEvent", "op": "SendEvent", "in": in_room(json!({"eventName": "e"})),
+         "err": room},
+        {"step": "DeleteMessage", "op": "DeleteMessage",
+         "in": in_room(json!({"id": "AbCdEfGhIjKl"})), "err": room},
+        {"step": "DisconnectUser", "op": "DisconnectUser", "in": in_room(json!({"userId": "u"})),
+         "err": room},
+    ]));
+    let missing_resources = steps(vec![
+        others,
+        tag_operations(MISSING_ROOM, &room),
+        tag_operations(MISSING_LC, &lc),
+    ]);
+    let conflict = rows(json!([
+        {"step": "a logging configuration", "op": NEW_LC,
+         "in": {"destinationConfiguration": s3("bucket")}, "save": {"lc": "arn", "id": "id"},
+         "ok": {}},
+        new_room("room", json!({"loggingConfigurationIdentifiers": ["$lc"]})),
+        {"step": "delete a referenced logging configuration",
+         "op": "DeleteLoggingConfiguration", "in": {"identifier": "$lc"},
+         "err": {"status": 409, "code": CONFLICT, "resourceId": "$id", "resourceType": "ROOM",
+                 "message": "<nonempty>"}},
+    ]));
+    run(vec![
+        // resource_not_found_is_404_naming_the_resource,
+        // tag_operations_on_an_unknown_arn_are_404,
+        // chat_operations_on_a_missing_room_are_404
+        ("missing resources", missing_resources),
+        ("conflict_is_409_naming_the_resource", conflict),
+    ]);
 }
 
 #[test]
@@ -979,153 +372,117 @@ fn throttling_is_429_when_aws_rate_quotas_are_enforced() {
         quotas: Quotas::Aws,
         ..EmulatorConfig::default()
     });
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        // A burst of 8 concurrent CreateRoom: the bucket holds 5 (5/s).
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let client = client.clone();
-                tokio::spawn(async move {
-                    outcome(client.create_room().name(format!("burst-{i}")).send().await)
-                })
-            })
-            .collect();
-        let mut results = Vec::new();
-        for h in handles {
-            results.push(h.await.expect("task"));
+    let cx = Ctx::new(&emu);
+    let mut checks = Checks::default();
+    // A burst of 8 concurrent CreateRoom: the bucket holds 5 (5/s).
+    let answers = burst(
+        &cx,
+        8,
+        "CreateRoom",
+        |i| json!({ "name": format!("burst-{i}") }),
+    );
+    let passed = answers.iter().filter(|a| a.is_ok()).count();
+    checks.eq("5 of 8 pass", passed, 5);
+    for a in answers.iter().filter(|a| a.is_err()) {
+        // CreateRoom does not model ThrottlingException.
+        let throttled = json!({"status": 429, "code": "ThrottlingException", "kind": "Unhandled"});
+        checks.matches("the others are throttled", throttled, a);
+    }
+    checks.eq("all 8 are logged", emu.count("CreateRoom"), 8);
+    let log = emu.requests();
+    let logged = log
+        .iter()
+        .filter(|r| r.error.as_deref() == Some("ThrottlingException"));
+    checks.eq("3 are logged as throttled", logged.count(), 3);
+    // Throttled requests were not applied: exactly 5 rooms. Quotas are per
+    // operation, so ListRooms has its own bucket.
+    let listed = cx.call("ListRooms", json!({}));
+    checks.matches("5 rooms", json!({"rooms": "<len 5>"}), &listed);
+    // The bucket refills at 5/s: CreateRoom works again shortly.
+    let start = Instant::now();
+    while let Err(e) = cx.call("CreateRoom", json!({})) {
+        checks.matches("throttled while refilling", json!({"status": 429}), &Err(e));
+        if start.elapsed() > Duration::from_secs(5) {
+            checks.is("refill", false, "the bucket never refilled");
+            break;
         }
-        let ok = results.iter().filter(|r| r.is_ok()).count();
-        assert_eq!(ok, 5, "{results:?}");
-        for r in results.iter().filter_map(|r| r.as_ref().err()) {
-            assert_eq!((r.status, r.code.as_str()), (429, "ThrottlingException"));
-        }
-        assert_eq!(emu.count("CreateRoom"), 8);
-        let log = emu.requests();
-        assert_eq!(
-            log.iter()
-                .filter(|r| r.error.as_deref() == Some("ThrottlingException"))
-                .count(),
-            3
-        );
-        // Throttled requests were not applied: exactly 5 rooms. Quotas are per
-        // operation, so ListRooms has its own bucket.
-        let listed = client.list_rooms().send().await.expect("ListRooms");
-        assert_eq!(listed.rooms().len(), 5);
-
-        // The bucket refills at 5/s: CreateRoom works again shortly.
-        let start = Instant::now();
-        loop {
-            match client.create_room().send().await {
-                Ok(_) => break,
-                Err(e) => assert_eq!(common::status(&e), 429),
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "bucket never refilled"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-
-        // The typed error and its members, on an operation that models it.
-        let room = listed.rooms()[0].arn().unwrap().to_string();
-        let handles: Vec<_> = (0..200)
-            .map(|_| {
-                let client = client.clone();
-                let room = room.clone();
-                tokio::spawn(async move {
-                    client
-                        .send_event()
-                        .room_identifier(room)
-                        .event_name("burst")
-                        .send()
-                        .await
-                })
-            })
-            .collect();
-        let mut throttled = 0;
-        let mut ok = 0;
-        for h in handles {
-            match h.await.expect("task") {
-                Ok(_) => ok += 1,
-                Err(e) => {
-                    assert_eq!(common::status(&e), 429);
-                    match e.into_service_error() {
-                        SendEventError::ThrottlingException(t) => {
-                            assert_eq!(t.limit(), 100);
-                            assert_eq!(t.resource_id(), "SendEvent");
-                            assert_eq!(t.resource_type(), &ResourceType::Room);
-                        }
-                        other => panic!("expected ThrottlingException, got {other:?}"),
-                    }
-                    throttled += 1;
-                }
-            }
-        }
-        assert!(ok >= 100, "the first 100 of a burst pass, got {ok}");
-        assert!(throttled > 0, "200 concurrent SendEvent exceed 100/s");
-    });
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The typed error and its members, on an operation that models it.
+    let room = listed
+        .map(|l| l["rooms"][0]["arn"].clone())
+        .unwrap_or_default();
+    let answers = burst(
+        &cx,
+        200,
+        "SendEvent",
+        |_| json!({ "roomIdentifier": room, "eventName": "burst" }),
+    );
+    let ok = answers.iter().filter(|a| a.is_ok()).count();
+    checks.is(
+        "the first 100 of a burst pass",
+        ok >= 100,
+        format!("{ok} passed"),
+    );
+    checks.is(
+        "200 concurrent SendEvent exceed 100/s",
+        ok < 200,
+        "none throttled",
+    );
+    for a in answers.iter().filter(|a| a.is_err()) {
+        let typed = json!({"status": 429, "kind": "ThrottlingException", "limit": 100,
+                           "resourceId": "SendEvent", "resourceType": "ROOM"});
+        checks.matches("SendEvent throttled, typed, with its members", typed, a);
+    }
+    checks.finish();
 }
 
 #[test]
 fn internal_server_error_is_500_when_faults_are_injected() {
-    let emu = common::emulator(EmulatorConfig {
-        fault_rate: 1.0,
-        seed: Some(7),
-        ..EmulatorConfig::default()
-    });
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let mut codes = BTreeMap::new();
-        for _ in 0..20 {
-            let e = expect_err(client.create_room().send().await, "faulted CreateRoom");
-            let key = (common::status(&e), common::code(&e));
-            assert!(
-                key == (500, "InternalServerException".to_string())
-                    || key == (429, "ThrottlingException".to_string()),
-                "{key:?}"
-            );
-            *codes.entry(key).or_insert(0) += 1;
-        }
-        assert!(
-            codes.contains_key(&(500, "InternalServerException".to_string())),
-            "{codes:?}"
+    let emu = faulty(1.0, 7);
+    let cx = Ctx::new(&emu);
+    let mut checks = Checks::default();
+    let answers: BTreeSet<String> = (0..20)
+        .map(|_| {
+            let e = cx.call("CreateRoom", json!({})).err().unwrap_or_default();
+            format!("{} {}", e["status"], e["code"].as_str().unwrap_or(""))
+        })
+        .collect();
+    // Half the faults are throttling.
+    let both = ["429 ThrottlingException", "500 InternalServerException"].map(String::from);
+    checks.eq(
+        "faulted CreateRoom: 500 and 429, nothing else",
+        answers,
+        BTreeSet::from(both),
+    );
+    // The typed error, on an operation that models it.
+    let typed = (0..20).find_map(|_| {
+        let e = cx.call(
+            "ListTagsForResource",
+            json!({ "resourceArn": MISSING_ROOM }),
         );
-        assert!(
-            codes.contains_key(&(429, "ThrottlingException".to_string())),
-            "half the faults are throttling: {codes:?}"
-        );
-        // The typed error, on an operation that models it.
-        let mut saw_typed = false;
-        for _ in 0..20 {
-            let e = expect_err(
-                client
-                    .list_tags_for_resource()
-                    .resource_arn(MISSING_ROOM)
-                    .send()
-                    .await,
-                "faulted ListTagsForResource",
-            );
-            if common::status(&e) == 500 {
-                assert!(matches!(
-                    e.into_service_error(),
-                    ListTagsForResourceError::InternalServerException(_)
-                ));
-                saw_typed = true;
-                break;
-            }
-        }
-        assert!(saw_typed);
-        // Faults are answered before the operation runs: even a request for a
-        // missing resource is never a 404, and nothing was applied.
-        assert!(emu
-            .requests()
-            .iter()
-            .all(|r| r.status == 500 || r.status == 429));
+        e.err().filter(|e| e["status"] == 500)
     });
+    let typed = typed.is_some_and(|e| e["kind"] == "InternalServerException");
+    checks.is(
+        "ListTagsForResource: a typed InternalServerException",
+        typed,
+        "never",
+    );
+    // Faults are answered before the operation runs: even a request for a
+    // missing resource is never a 404, and nothing was applied.
+    let statuses: BTreeSet<u16> = emu.requests().iter().map(|r| r.status).collect();
+    checks.eq(
+        "only 500 and 429 were answered",
+        statuses,
+        BTreeSet::from([429, 500]),
+    );
+    checks.finish();
 }
 
 // ---------------------------------------------------------------------------
-// 3. Every constraint of the model, driven by the model
+// 3. Every constraint of the model, driven by the model; and the rules the
+//    model does not state
 // ---------------------------------------------------------------------------
 
 /// The kinds of constraint the model states.
@@ -1154,146 +511,19 @@ enum Bad {
 /// `#key`, `#value` for list items and map keys/values; `field` is the name
 /// the fieldList must carry.
 #[derive(Debug)]
-struct Case {
+struct Violation {
     op: String,
     target: String,
     field: String,
     class: Class,
     bad: Bad,
-    /// Set when the request builder consumed the violation.
-    used: Cell<bool>,
-}
-
-impl Case {
-    fn take(&self, member: &str) -> Option<&Bad> {
-        (self.target == member).then(|| {
-            self.used.set(true);
-            &self.bad
-        })
-    }
-
-    fn string(&self, member: &str, default: Option<&str>) -> Option<String> {
-        match self.take(member) {
-            Some(Bad::Omit) => None,
-            Some(Bad::Str(s)) => Some(s.clone()),
-            Some(other) => panic!("{self:?}: no string for {other:?}"),
-            None => default.map(String::from),
-        }
-    }
-
-    fn int(&self, member: &str, default: Option<i32>) -> Option<i32> {
-        match self.take(member) {
-            Some(Bad::Omit) => None,
-            Some(Bad::Int(n)) => Some(i32::try_from(*n).expect("fits i32")),
-            Some(other) => panic!("{self:?}: no integer for {other:?}"),
-            None => default,
-        }
-    }
-
-    fn map(
-        &self,
-        member: &str,
-        default: Option<HashMap<String, String>>,
-    ) -> Option<HashMap<String, String>> {
-        if let Some(bad) = self.take(member) {
-            return match bad {
-                Bad::Omit => None,
-                Bad::Count(n) => Some(
-                    (0..*n)
-                        .map(|i| (format!("key{i:02}"), "v".into()))
-                        .collect(),
-                ),
-                other => panic!("{self:?}: no map for {other:?}"),
-            };
-        }
-        if let Some(Bad::Str(k)) = self.take(&format!("{member}#key")) {
-            return Some(HashMap::from([(k.clone(), "v".into())]));
-        }
-        if let Some(Bad::Str(v)) = self.take(&format!("{member}#value")) {
-            return Some(HashMap::from([("key".into(), v.clone())]));
-        }
-        default
-    }
-
-    fn list(
-        &self,
-        member: &str,
-        default: Option<Vec<String>>,
-        item: fn(usize) -> String,
-    ) -> Option<Vec<String>> {
-        if let Some(bad) = self.take(member) {
-            return match bad {
-                Bad::Omit => None,
-                Bad::Count(n) => Some((0..*n).map(item).collect()),
-                other => panic!("{self:?}: no list for {other:?}"),
-            };
-        }
-        if let Some(Bad::Str(s)) = self.take(&format!("{member}#item")) {
-            return Some(vec![s.clone()]);
-        }
-        default
-    }
-
-    /// A URI label: the SDK refuses an absent or empty one before sending,
-    /// so such a violation cannot reach the server (None).
-    fn label(&self, member: &str, default: &str) -> Option<String> {
-        if self.target != member {
-            return Some(default.to_string());
-        }
-        match &self.bad {
-            Bad::Str(s) if !s.is_empty() => self.string(member, None),
-            _ => None,
-        }
-    }
-
-    /// DestinationConfiguration: a Rust enum whose members' required fields
-    /// the SDK's builders insist on, so only values can be made invalid.
-    fn destination(
-        &self,
-        default: Option<DestinationConfiguration>,
-    ) -> Option<DestinationConfiguration> {
-        let p = "destinationConfiguration";
-        if self.target == p {
-            // Only its omission (the member is required) targets it directly.
-            assert!(matches!(self.bad, Bad::Omit), "{self:?}");
-            self.used.set(true);
-            return None;
-        }
-        if matches!(self.bad, Bad::Omit) {
-            return default;
-        }
-        if let Some(b) = self.string(&format!("{p}.s3.bucketName"), None) {
-            return Some(s3(&b));
-        }
-        if let Some(g) = self.string(&format!("{p}.cloudWatchLogs.logGroupName"), None) {
-            return Some(cloudwatch(&g));
-        }
-        if let Some(s) = self.string(&format!("{p}.firehose.deliveryStreamName"), None) {
-            return Some(firehose(&s));
-        }
-        default
-    }
-
-    fn handler(&self) -> Option<MessageReviewHandler> {
-        let uri = self.string("messageReviewHandler.uri", None);
-        let fallback = self.string("messageReviewHandler.fallbackResult", None);
-        if uri.is_none() && fallback.is_none() {
-            return None;
-        }
-        Some(
-            MessageReviewHandler::builder()
-                .set_uri(uri)
-                .set_fallback_result(fallback.map(|f| FallbackResult::from(f.as_str())))
-                .build(),
-        )
-    }
 }
 
 /// Walks input shapes of the model and lists one violation per constraint.
 struct Walker<'m> {
     shapes: &'m serde_json::Map<String, Value>,
     op: String,
-    cases: Vec<Case>,
+    found: Vec<Violation>,
 }
 
 /// A valid value of a string shape, to pad into a too-long one that still
@@ -1317,13 +547,12 @@ fn anchored(pattern: &str) -> regex::Regex {
 
 impl Walker<'_> {
     fn push(&mut self, target: &str, field: &str, class: Class, bad: Bad) {
-        self.cases.push(Case {
+        self.found.push(Violation {
             op: self.op.clone(),
             target: target.to_string(),
             field: field.to_string(),
             class,
             bad,
-            used: Cell::new(false),
         });
     }
 
@@ -1351,40 +580,31 @@ impl Walker<'_> {
         let s = &self.shapes[shape_name];
         let min = s["min"].as_i64();
         let max = s["max"].as_i64();
-        match s["type"].as_str().unwrap_or("") {
-            "structure" => self.structure(shape_name, target),
-            "string" => self.string(shape_name, s, target, field),
+        let (class, parts): (Class, &[(&str, &str)]) = match s["type"].as_str().unwrap_or("") {
+            "structure" => return self.structure(shape_name, target),
+            "string" => return self.string(shape_name, s, target, field),
             "integer" | "long" => {
-                if let Some(min) = min {
-                    self.push(target, field, Class::Range, Bad::Int(min - 1));
+                for bad in [min.map(|m| m - 1), max.map(|m| m + 1)]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.push(target, field, Class::Range, Bad::Int(bad));
                 }
-                if let Some(max) = max {
-                    self.push(target, field, Class::Range, Bad::Int(max + 1));
-                }
+                return;
             }
-            "list" => {
-                if let Some(max) = max {
-                    self.push(target, field, Class::ListSize, Bad::Count(max as usize + 1));
-                }
-                if let Some(min) = min.filter(|m| *m > 0) {
-                    self.push(target, field, Class::ListSize, Bad::Count(min as usize - 1));
-                }
-                let item = s["member"]["shape"].as_str().expect("list member");
-                self.member(item, &format!("{target}#item"), field);
-            }
-            "map" => {
-                if let Some(max) = max {
-                    self.push(target, field, Class::MapSize, Bad::Count(max as usize + 1));
-                }
-                if let Some(min) = min.filter(|m| *m > 0) {
-                    self.push(target, field, Class::MapSize, Bad::Count(min as usize - 1));
-                }
-                let key = s["key"]["shape"].as_str().expect("map key");
-                let value = s["value"]["shape"].as_str().expect("map value");
-                self.member(key, &format!("{target}#key"), field);
-                self.member(value, &format!("{target}#value"), field);
-            }
-            _ => {}
+            "list" => (Class::ListSize, &[("#item", "member")]),
+            "map" => (Class::MapSize, &[("#key", "key"), ("#value", "value")]),
+            _ => return,
+        };
+        if let Some(max) = max {
+            self.push(target, field, class, Bad::Count(max as usize + 1));
+        }
+        if let Some(min) = min.filter(|m| *m > 0) {
+            self.push(target, field, class, Bad::Count(min as usize - 1));
+        }
+        for (suffix, part) in parts {
+            let shape = s[*part]["shape"].as_str().expect("item shape");
+            self.member(shape, &format!("{target}{suffix}"), field);
         }
     }
 
@@ -1428,18 +648,12 @@ impl Walker<'_> {
     }
 }
 
-fn model() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/ivschat-service-2.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("model readable"))
-        .expect("model is JSON")
-}
-
 /// One violation per constraint of every operation's input.
-fn constraint_cases(model: &Value) -> Vec<Case> {
+fn violations(model: &Value) -> Vec<Violation> {
     let mut walker = Walker {
         shapes: model["shapes"].as_object().expect("shapes"),
         op: String::new(),
-        cases: Vec::new(),
+        found: Vec::new(),
     };
     for (op, def) in model["operations"].as_object().expect("operations") {
         if let Some(input) = def["input"]["shape"].as_str() {
@@ -1447,2124 +661,1145 @@ fn constraint_cases(model: &Value) -> Vec<Case> {
             walker.structure(input, "");
         }
     }
-    walker.cases
+    walker.found
 }
 
-struct Fixture {
-    room: String,
-    lc: String,
-}
-
-fn synthetic_lc(i: usize) -> String {
-    lc_arn(&format!("Synthetic{i:03}"))
-}
-
-fn tag_key(i: usize) -> String {
-    format!("key{i:02}")
-}
-
-/// Sends the case's violation through the SDK; None when the SDK cannot
-/// express it (it refuses the request before sending).
-async fn send_case(client: &Client, fx: &Fixture, c: &Case) -> Option<Result<(), Failure>> {
-    macro_rules! send {
-        ($req:expr) => {{
-            let req = $req;
-            if !c.used.get() {
-                return None;
-            }
-            outcome(req.send().await)
-        }};
+/// A valid input of each operation, on the fixture room and configuration.
+fn valid_input(op: &str) -> Value {
+    let (room, lc) = ("$room", "$lc");
+    match op {
+        "CreateChatToken" | "DisconnectUser" => json!({"roomIdentifier": room, "userId": "user-1"}),
+        "CreateLoggingConfiguration" => json!({"destinationConfiguration": s3("fixture-bucket")}),
+        "DeleteMessage" => json!({"roomIdentifier": room, "id": "AbCdEfGhIjKl"}),
+        "DeleteRoom" | "GetRoom" | "UpdateRoom" => json!({ "identifier": room }),
+        "DeleteLoggingConfiguration" | "GetLoggingConfiguration" | "UpdateLoggingConfiguration" => {
+            json!({ "identifier": lc })
+        }
+        "ListTagsForResource" => json!({ "resourceArn": room }),
+        "SendEvent" => json!({"roomIdentifier": room, "eventName": "app:event"}),
+        "TagResource" => json!({"resourceArn": room, "tags": {"added": "1"}}),
+        "UntagResource" => json!({"resourceArn": room, "tagKeys": ["added"]}),
+        _ => json!({}),
     }
-    let result = match c.op.as_str() {
-        "CreateChatToken" => send!(client
-            .create_chat_token()
-            .set_room_identifier(c.string("roomIdentifier", Some(&fx.room)))
-            .set_user_id(c.string("userId", Some("user-1")))
-            .set_capabilities(
-                c.list("capabilities", None, |_| "SEND_MESSAGE".into())
-                    .map(|v| v
-                        .iter()
-                        .map(|s| ChatTokenCapability::from(s.as_str()))
-                        .collect())
-            )
-            .set_session_duration_in_minutes(c.int("sessionDurationInMinutes", None))
-            .set_attributes(c.map("attributes", None))),
-        "CreateLoggingConfiguration" => send!(client
-            .create_logging_configuration()
-            .set_name(c.string("name", None))
-            .set_destination_configuration(c.destination(Some(s3("fixture-bucket"))))
-            .set_tags(c.map("tags", None))),
-        "CreateRoom" => send!(client
-            .create_room()
-            .set_name(c.string("name", None))
-            .set_maximum_message_length(c.int("maximumMessageLength", None))
-            .set_maximum_message_rate_per_second(c.int("maximumMessageRatePerSecond", None))
-            .set_message_review_handler(c.handler())
-            .set_tags(c.map("tags", None))
-            .set_logging_configuration_identifiers(c.list(
-                "loggingConfigurationIdentifiers",
-                None,
-                synthetic_lc
-            ))),
-        "DeleteLoggingConfiguration" => send!(client
-            .delete_logging_configuration()
-            .set_identifier(c.string("identifier", Some(&fx.lc)))),
-        "DeleteMessage" => send!(client
-            .delete_message()
-            .set_room_identifier(c.string("roomIdentifier", Some(&fx.room)))
-            .set_id(c.string("id", Some("AbCdEfGhIjKl")))
-            .set_reason(c.string("reason", None))),
-        "DeleteRoom" => send!(client
-            .delete_room()
-            .set_identifier(c.string("identifier", Some(&fx.room)))),
-        "DisconnectUser" => send!(client
-            .disconnect_user()
-            .set_room_identifier(c.string("roomIdentifier", Some(&fx.room)))
-            .set_user_id(c.string("userId", Some("user-1")))
-            .set_reason(c.string("reason", None))),
-        "GetLoggingConfiguration" => send!(client
-            .get_logging_configuration()
-            .set_identifier(c.string("identifier", Some(&fx.lc)))),
-        "GetRoom" => send!(client
-            .get_room()
-            .set_identifier(c.string("identifier", Some(&fx.room)))),
-        "ListLoggingConfigurations" => send!(client
-            .list_logging_configurations()
-            .set_next_token(c.string("nextToken", None))
-            .set_max_results(c.int("maxResults", None))),
-        "ListRooms" => send!(client
-            .list_rooms()
-            .set_name(c.string("name", None))
-            .set_next_token(c.string("nextToken", None))
-            .set_max_results(c.int("maxResults", None))
-            .set_message_review_handler_uri(c.string("messageReviewHandlerUri", None))
-            .set_logging_configuration_identifier(
-                c.string("loggingConfigurationIdentifier", None)
-            )),
-        "ListTagsForResource" => {
-            let arn = c.label("resourceArn", &fx.room)?;
-            send!(client.list_tags_for_resource().resource_arn(arn))
-        }
-        "SendEvent" => send!(client
-            .send_event()
-            .set_room_identifier(c.string("roomIdentifier", Some(&fx.room)))
-            .set_event_name(c.string("eventName", Some("app:event")))
-            .set_attributes(c.map("attributes", None))),
-        "TagResource" => {
-            let arn = c.label("resourceArn", &fx.room)?;
-            send!(client
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(c.map("tags", Some(tags(&[("added", "1")])))))
-        }
-        "UntagResource" => {
-            let arn = c.label("resourceArn", &fx.room)?;
-            // No keys at all is an absent tagKeys on the wire (the required case).
-            let keys = c.list("tagKeys", Some(vec!["added".into()]), tag_key);
-            send!(client
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(keys.unwrap_or_default())))
-        }
-        "UpdateLoggingConfiguration" => send!(client
-            .update_logging_configuration()
-            .set_identifier(c.string("identifier", Some(&fx.lc)))
-            .set_name(c.string("name", None))
-            .set_destination_configuration(c.destination(None))),
-        "UpdateRoom" => send!(client
-            .update_room()
-            .set_identifier(c.string("identifier", Some(&fx.room)))
-            .set_name(c.string("name", None))
-            .set_maximum_message_length(c.int("maximumMessageLength", None))
-            .set_maximum_message_rate_per_second(c.int("maximumMessageRatePerSecond", None))
-            .set_message_review_handler(c.handler())
-            .set_logging_configuration_identifiers(c.list(
-                "loggingConfigurationIdentifiers",
-                None,
-                synthetic_lc
-            ))),
-        other => panic!("operation {other} has no request builder in this test"),
+}
+
+/// `valid_input(op)` with the violation put in.
+fn violating_input(v: &Violation) -> Value {
+    let mut input = valid_input(&v.op);
+    let (path, part) = v.target.split_once('#').unwrap_or((&v.target, ""));
+    let segments: Vec<&str> = path.split('.').collect();
+    if segments[0] == "destinationConfiguration" && segments.len() > 1 {
+        // A union: the violated member is its only one.
+        input[segments[0]] = json!({ segments[1]: {} });
+    }
+    let (last, parents) = segments.split_last().expect("a path");
+    let parent = parents.iter().fold(&mut input, |v, p| &mut v[*p]);
+    let item = |i: usize| match *last {
+        "capabilities" => json!("SEND_MESSAGE"),
+        "loggingConfigurationIdentifiers" => json!(lc_arn(&format!("Synthetic{i:03}"))),
+        _ => json!(format!("key{i:02}")),
     };
-    Some(result)
+    let value = match (&v.bad, part) {
+        (Bad::Omit, _) => None,
+        (Bad::Int(n), _) => Some(json!(n)),
+        (Bad::Count(n), _) if v.class == Class::MapSize => Some(
+            (0..*n)
+                .map(|i| (format!("key{i:02}"), json!("v")))
+                .collect(),
+        ),
+        (Bad::Count(n), _) => Some((0..*n).map(item).collect()),
+        (Bad::Str(s), "item") => Some(json!([s])),
+        (Bad::Str(s), "key") => Some(json!({ s: "v" })),
+        (Bad::Str(s), "value") => Some(json!({ "key": s })),
+        (Bad::Str(s), _) => Some(json!(s)),
+    };
+    match value {
+        Some(value) => parent[*last] = value,
+        None => {
+            parent.as_object_mut().expect("an object").remove(*last);
+        }
+    }
+    input
+}
+
+/// The room and logging configuration the tables of this section start from.
+fn fixture() -> Vec<Step> {
+    rows(json!([
+        new_room("room", json!({"tags": {"fine": "1"}})),
+        {"step": "fixture logging configuration", "op": NEW_LC,
+         "in": {"destinationConfiguration": s3("fixture-bucket")}, "save": {"lc": "arn"},
+         "ok": {}},
+    ]))
+}
+
+/// Nothing a refused request sent was applied: exactly `rooms` and `lcs`
+/// logging configurations exist, and the fixture is as it was.
+fn fixture_unchanged(rooms: &[&str], lcs: usize) -> Vec<Step> {
+    let rooms: Vec<Value> = rooms.iter().map(|r| json!({ "arn": r })).collect();
+    rows(json!([
+        {"step": "no room was created", "op": "ListRooms", "ok": {"rooms": rooms}},
+        {"step": "the fixture room is unchanged", "op": "GetRoom", "in": {"identifier": "$room"},
+         "ok": {"name": "", "maximumMessageLength": 500, "tags": {"fine": "1"},
+                "loggingConfigurationIdentifiers": null}},
+        {"step": "no logging configuration was created", "op": "ListLoggingConfigurations",
+         "ok": {"loggingConfigurations": format!("<len {lcs}>")}},
+        {"step": "the fixture configuration is unchanged", "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$lc"},
+         "ok": {"name": "", "destinationConfiguration": s3("fixture-bucket")}},
+    ]))
 }
 
 #[test]
 fn every_model_constraint_is_enforced_through_the_sdk() {
-    let model = model();
-    let cases = constraint_cases(&model);
+    let all = violations(model());
     let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let fx = Fixture {
-            room: new_room(&client).await,
-            lc: new_lc(&client, "fixture-bucket").await,
-        };
-        let mut failures = Vec::new();
-        let mut skipped = BTreeSet::new();
-        let mut classes = BTreeSet::new();
-        for case in &cases {
-            let Some(result) = send_case(&client, &fx, case).await else {
-                skipped.insert((case.op.clone(), case.target.clone(), case.class));
-                continue;
-            };
-            classes.insert(case.class);
-            let expected = Failure {
-                status: 400,
-                code: "ValidationException".into(),
-                reason: Some("FIELD_VALIDATION_FAILED".into()),
-                fields: vec![case.field.clone()],
-            };
-            if result.as_ref().err() != Some(&expected) {
-                failures.push(format!(
-                    "{} {} {:?} {:?}: got {result:?}",
-                    case.op, case.target, case.class, case.bad
-                ));
-            }
+    let mut cx = Ctx::new(&emu);
+    let mut checks = Checks(cx.run(&fixture()));
+    let mut skipped = BTreeSet::new();
+    let mut classes = BTreeSet::new();
+    for v in &all {
+        let answer = cx.call(&v.op, violating_input(v));
+        if answer.as_ref().is_err_and(|e| e["kind"] == "NotSent") {
+            // The SDK refuses it before sending.
+            skipped.insert((v.op.clone(), v.target.clone(), v.class));
+            continue;
         }
-        assert!(
-            failures.is_empty(),
-            "{} of {} violations not answered as expected:\n{}",
-            failures.len(),
-            cases.len(),
-            failures.join("\n")
-        );
+        classes.insert(v.class);
+        let what = format!("{} {} {:?} {:?}", v.op, v.target, v.class, v.bad);
+        let row = json!({ "invalid": [v.field] });
+        checks.that(&what, judge(&v.op, &answer, &row, now_ms(), &cx.vars));
+    }
+    // What the SDK refuses client-side, and only that, was left out: a union
+    // member without its required field, and an absent or empty URI label.
+    let mut expected_skips = BTreeSet::new();
+    for op in ["CreateLoggingConfiguration", "UpdateLoggingConfiguration"] {
+        for member in [
+            "s3.bucketName",
+            "cloudWatchLogs.logGroupName",
+            "firehose.deliveryStreamName",
+        ] {
+            let target = format!("destinationConfiguration.{member}");
+            expected_skips.insert((op.to_string(), target, Class::Required));
+        }
+    }
+    for op in ["ListTagsForResource", "TagResource", "UntagResource"] {
+        for class in [Class::Required, Class::Length] {
+            expected_skips.insert((op.to_string(), "resourceArn".to_string(), class));
+        }
+    }
+    checks.eq("left out", skipped, expected_skips);
+    let every_class = [
+        Class::Required,
+        Class::Length,
+        Class::Pattern,
+        Class::Range,
+        Class::Enum,
+        Class::ListSize,
+        Class::MapSize,
+    ];
+    checks.eq("classes sent", classes, BTreeSet::from(every_class));
+    let found = format!("only {}", all.len());
+    checks.is("the walk finds every constraint", all.len() > 80, found);
+    checks.0.extend(cx.run(&fixture_unchanged(&["$room"], 1)));
+    checks.finish();
+}
 
-        // What the SDK refuses client-side, and only that, was left out.
-        let mut expected_skips = BTreeSet::new();
-        for op in ["CreateLoggingConfiguration", "UpdateLoggingConfiguration"] {
-            for member in [
-                "s3.bucketName",
-                "cloudWatchLogs.logGroupName",
-                "firehose.deliveryStreamName",
-            ] {
-                expected_skips.insert((
-                    op.to_string(),
-                    format!("destinationConfiguration.{member}"),
-                    Class::Required,
-                ));
-            }
-        }
-        for op in ["ListTagsForResource", "TagResource", "UntagResource"] {
-            expected_skips.insert((op.to_string(), "resourceArn".to_string(), Class::Required));
-            expected_skips.insert((op.to_string(), "resourceArn".to_string(), Class::Length));
-        }
-        assert_eq!(skipped, expected_skips);
-        assert_eq!(
-            classes,
-            BTreeSet::from([
-                Class::Required,
-                Class::Length,
-                Class::Pattern,
-                Class::Range,
-                Class::Enum,
-                Class::ListSize,
-                Class::MapSize,
-            ])
-        );
-        assert!(cases.len() > 80, "the walk found {} cases", cases.len());
-
-        // Nothing was applied: only the fixtures exist, unchanged.
-        let rooms = client.list_rooms().send().await.unwrap();
-        assert_eq!(arns_of(rooms.rooms()), [fx.room.as_str()]);
-        let room = client.get_room().identifier(&fx.room).send().await.unwrap();
-        assert_eq!(room.name(), Some(""));
-        assert_eq!(room.maximum_message_length(), Some(500));
-        assert_eq!(room.tags(), Some(&HashMap::new()));
-        let lcs = client.list_logging_configurations().send().await.unwrap();
-        assert_eq!(lcs.logging_configurations().len(), 1);
-        let lc = client
-            .get_logging_configuration()
-            .identifier(&fx.lc)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(lc.destination_configuration(), Some(&s3("fixture-bucket")));
-        assert_eq!(lc.name(), Some(""));
-    });
+/// Attributes of 1024 bytes plus `over` (UTF-8 bytes of keys and values: "é"
+/// is 2).
+fn attributes(over: usize) -> [Value; 3] {
+    [
+        json!({ "k": "v".repeat(1023 + over) }),
+        json!({ "ab": "é".repeat(511 + over) }),
+        json!({"a": "x".repeat(500), "b": "y".repeat(522 + over)}),
+    ]
 }
 
 #[test]
-fn identifiers_of_the_wrong_kind_and_mixed_violations_are_refused() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = new_room(&client).await;
-        let lc = new_lc(&client, "bucket").await;
-        assert_validation(
-            client
-                .get_logging_configuration()
-                .identifier(&room)
-                .send()
-                .await,
-            &["identifier"],
-            "a room ARN to GetLoggingConfiguration",
-        );
-        assert_validation(
-            client.get_room().identifier(&lc).send().await,
-            &["identifier"],
-            "a logging-configuration ARN to GetRoom",
-        );
-        assert_validation(
-            client.delete_room().identifier("lobby").send().await,
-            &["identifier"],
-            "an identifier that is not an ARN",
-        );
-        assert_validation(
-            client
-                .create_room()
-                .logging_configuration_identifiers(&room)
-                .send()
-                .await,
-            &["loggingConfigurationIdentifiers"],
-            "a room ARN as a logging configuration",
-        );
-        assert_validation(
-            client
-                .create_logging_configuration()
-                .destination_configuration(s3("AB"))
-                .send()
-                .await,
-            &["destinationConfiguration.s3.bucketName"],
-            "bucketName AB (too short and upper case)",
-        );
-        assert_validation(
-            client
-                .tag_resource()
-                .resource_arn("arn:aws:ivschat:us-east-1:123456789012:channel/abc")
-                .tags("k", "v")
-                .send()
-                .await,
-            &["resourceArn"],
-            "an ARN of another resource type",
-        );
-        assert_validation(
-            client.create_room().name("has space").send().await,
-            &["name"],
-            "room name with a space",
-        );
-        // Validation is complete: one entry per violated member, nested ones too.
-        let e = expect_err(
-            client
-                .create_room()
-                .name("x".repeat(129))
-                .message_review_handler(
-                    MessageReviewHandler::builder()
-                        .uri("not-a-lambda")
-                        .fallback_result(FallbackResult::from("MAYBE"))
-                        .build(),
-                )
-                .send()
-                .await,
-            "three violations",
-        );
-        let mut fields = failure(&e).fields;
-        fields.sort();
-        assert_eq!(
-            fields,
-            [
-                "messageReviewHandler.fallbackResult",
-                "messageReviewHandler.uri",
-                "name"
-            ]
-        );
+fn rules_beyond_the_model_constraints_are_enforced() {
+    let (first, both) = ("maximumMessageLength", "maximumMessageRatePerSecond");
+    let refused = rows(json!([
+        {"step": "ValidationException: 400, reason, fieldList with a message", "op": "CreateRoom",
+         "in": {"maximumMessageLength": 501},
+         "err": {"status": 400, "code": "ValidationException", "reason": "FIELD_VALIDATION_FAILED",
+                 "fieldList": [{"name": first, "message": "<nonempty>"}],
+                 "message": "<starts 1 validation error detected>"}},
+        {"step": "every violation gets its own entry", "op": "CreateRoom",
+         "in": {"maximumMessageLength": 0, "maximumMessageRatePerSecond": 101},
+         "err": {"status": 400, "code": "ValidationException",
+                 "fieldList": [{"name": first}, {"name": both}],
+                 "message": "<starts 2 validation errors detected>"}},
+        {"step": "a room ARN to GetLoggingConfiguration", "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$room"}, "invalid": ["identifier"]},
+        {"step": "a logging-configuration ARN to GetRoom", "op": "GetRoom",
+         "in": {"identifier": "$lc"}, "invalid": ["identifier"]},
+        {"step": "an identifier that is not an ARN", "op": "DeleteRoom",
+         "in": {"identifier": "lobby"}, "invalid": ["identifier"]},
+        {"step": "a room ARN as a logging configuration", "op": "CreateRoom",
+         "in": {"loggingConfigurationIdentifiers": ["$room"]},
+         "invalid": ["loggingConfigurationIdentifiers"]},
+        {"step": "bucketName AB (too short and upper case)", "op": NEW_LC,
+         "in": {"destinationConfiguration": s3("AB")},
+         "invalid": ["destinationConfiguration.s3.bucketName"]},
+        {"step": "an ARN of another resource type", "op": "TagResource",
+         "in": {"resourceArn": "arn:aws:ivschat:us-east-1:123456789012:channel/abc",
+                "tags": {"k": "v"}},
+         "invalid": ["resourceArn"]},
+        {"step": "room name with a space", "op": "CreateRoom", "in": {"name": "has space"},
+         "invalid": ["name"]},
+        {"step": "validation is complete: one entry per violated member, nested ones too",
+         "op": "CreateRoom",
+         "in": {"name": "x".repeat(129),
+                "messageReviewHandler": {"uri": "not-a-lambda", "fallbackResult": "MAYBE"}},
+         "invalid": ["messageReviewHandler.fallbackResult", "messageReviewHandler.uri", "name"]},
+        {"step": "CreateRoom with the same logging configuration twice", "op": "CreateRoom",
+         "in": {"loggingConfigurationIdentifiers": ["$lc", "$lc"]},
+         "invalid": ["loggingConfigurationIdentifiers"]},
+        {"step": "UpdateRoom with the same logging configuration twice", "op": "UpdateRoom",
+         "in": {"identifier": "$room", "loggingConfigurationIdentifiers": ["$lc", "$lc"]},
+         "invalid": ["loggingConfigurationIdentifiers"]},
+        {"step": "CreateRoom with an aws: tag key", "op": "CreateRoom",
+         "in": {"tags": {"aws:team": "x"}}, "invalid": ["tags"]},
+        {"step": "CreateLoggingConfiguration with an AWS: tag key (any case)", "op": NEW_LC,
+         "in": {"destinationConfiguration": s3("bucket"), "tags": {"AWS:Team": "x"}},
+         "invalid": ["tags"]},
+        {"step": "TagResource with an aws: key changes nothing", "op": "TagResource",
+         "in": {"resourceArn": "$room",
+                "tags": {"fine": "changed", "new": "1", "aws:cloudformation:stack-name": "x"}},
+         "invalid": ["tags"]},
+        {"step": "UntagResource with an aws: key removes nothing", "op": "UntagResource",
+         "in": {"resourceArn": "$room", "tagKeys": ["fine", "aws:team"]},
+         "invalid": ["tagKeys"]},
+        {"step": "a forged ListRooms token", "op": "ListRooms", "in": {"nextToken": "forged"},
+         "invalid": ["nextToken"]},
+        {"step": "a forged ListLoggingConfigurations token", "op": "ListLoggingConfigurations",
+         "in": {"nextToken": "forged"}, "invalid": ["nextToken"]},
+        {"step": "an issued token, tampered with", "op": "ListRooms",
+         "in": {"maxResults": 1, "nextToken": "$tampered"}, "invalid": ["nextToken"]},
+        {"step": "an issued token reused with another filter", "op": "ListRooms",
+         "in": {"maxResults": 1, "name": "a", "nextToken": "$token"}, "invalid": ["nextToken"]},
+        {"step": "a rooms token to ListLoggingConfigurations", "op": "ListLoggingConfigurations",
+         "in": {"maxResults": 1, "nextToken": "$token"}, "invalid": ["nextToken"]},
+    ]));
+    let attributes_over = |i: usize, over: &Value| {
+        rows(json!([
+            {"step": format!("CreateChatToken with attributes over 1 KB ({i})"),
+             "op": "CreateChatToken",
+             "in": {"roomIdentifier": "$room", "userId": "u", "attributes": over},
+             "invalid": ["attributes"]},
+            {"step": format!("SendEvent with attributes over 1 KB ({i})"), "op": "SendEvent",
+             "in": {"roomIdentifier": "$room", "eventName": "e", "attributes": over},
+             "invalid": ["attributes"]},
+        ]))
+    };
+    let attributes_fit = |i: usize, fits: &Value| {
+        rows(json!([
+            {"step": format!("CreateChatToken with 1024 bytes of attributes ({i})"),
+             "op": "CreateChatToken",
+             "in": {"roomIdentifier": "$room", "userId": "u", "attributes": fits}, "ok": {}},
+            {"step": format!("SendEvent with 1024 bytes of attributes ({i})"), "op": "SendEvent",
+             "in": {"roomIdentifier": "$room", "eventName": "e", "attributes": fits}, "ok": {}},
+        ]))
+    };
+    let accepted = rows(json!([
+        {"step": "the issued token works", "op": "ListRooms",
+         "in": {"maxResults": 1, "nextToken": "$token"}, "ok": {"rooms": "<len 1>"}},
+        {"step": "a key merely containing \"aws:\" is fine", "op": "TagResource",
+         "in": {"resourceArn": "$room", "tags": {"my-aws:key": "1"}}, "ok": {}},
+    ]));
+    let more_and_a_token = rows(json!([
+        new_lc("lc2", "bucket"),
+        new_lc("lc3", "bucket"),
+        new_room("a1", json!({"name": "a"})),
+        new_room("a2", json!({"name": "a"})),
+        new_room("b", json!({"name": "b"})),
+        {"step": "a page of one room and a token", "op": "ListRooms", "in": {"maxResults": 1},
+         "save": {"token": "nextToken"}, "ok": {}},
+    ]));
+    let tamper = act("tamper with the token", |cx| {
+        let mut token = cx.text("token");
+        let last = token.pop().ok_or("no token")?;
+        token.push(if last == '0' { '1' } else { '0' });
+        cx.set("tampered", token);
+        Ok(())
     });
+    let mut table = vec![fixture(), more_and_a_token, vec![tamper], refused];
+    table.extend(
+        attributes(1)
+            .iter()
+            .enumerate()
+            .map(|(i, a)| attributes_over(i, a)),
+    );
+    table.push(fixture_unchanged(&["$b", "$a2", "$a1", "$room"], 3));
+    table.extend(
+        attributes(0)
+            .iter()
+            .enumerate()
+            .map(|(i, a)| attributes_fit(i, a)),
+    );
+    table.push(accepted);
+    run(vec![(
+        // identifiers_of_the_wrong_kind_and_mixed_violations_are_refused,
+        // validation_exception_is_400_with_reason_and_field_list,
+        // a_next_token_the_emulator_did_not_issue_is_a_validation_exception,
+        // aws_prefixed_tag_keys_are_refused, the_same_logging_configuration_twice_is_400,
+        // chat_attributes_are_limited_to_1_kb
+        "violations the model does not state, and their boundaries",
+        steps(table),
+    )]);
 }
 
 // ---------------------------------------------------------------------------
-// 4. Pagination
+// 4. Pagination and ListRooms filters
 // ---------------------------------------------------------------------------
 
-#[test]
-fn list_rooms_paginates_120_rooms_newest_first() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let mut created = Vec::new();
-        for i in 0..120 {
-            let out = client
-                .create_room()
-                .name(format!("room-{i:03}"))
-                .send()
-                .await
-                .expect("CreateRoom");
-            created.push(out.arn().unwrap().to_string());
+/// All pages of `op` by hand, starting from `input`: the page sizes and the
+/// entries of `list`. A nextToken is never empty; the last page has none.
+fn by_hand(
+    cx: &Ctx,
+    op: &str,
+    list: &str,
+    mut input: Value,
+) -> Result<(Vec<usize>, Vec<Value>), String> {
+    let (mut sizes, mut entries) = (Vec::new(), Vec::new());
+    while sizes.len() < 200 {
+        let page = cx.call(op, input.clone()).map_err(|e| e.to_string())?;
+        let items = page[list].as_array().cloned().unwrap_or_default();
+        sizes.push(items.len());
+        entries.extend(items);
+        match page["nextToken"].as_str() {
+            Some("") => return Err("an empty nextToken".into()),
+            Some(token) => input["nextToken"] = json!(token),
+            None => return Ok((sizes, entries)),
         }
-        let newest_first: Vec<String> = created.iter().rev().cloned().collect();
-
-        // By hand: pages of 50, 50, 20; the last without nextToken.
-        let mut pages = Vec::new();
-        let mut seen: Vec<RoomSummary> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .list_rooms()
-                .max_results(50)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .expect("ListRooms");
-            pages.push(out.rooms().len());
-            seen.extend(out.rooms().iter().cloned());
-            match out.next_token() {
-                Some(t) => {
-                    assert!(!t.is_empty(), "a nextToken is never empty");
-                    token = Some(t.to_string());
-                }
-                None => break,
-            }
-            assert!(pages.len() < 10, "pagination does not end");
-        }
-        assert_eq!(pages, [50, 50, 20]);
-        let arns = arns_of(&seen);
-        assert_eq!(
-            arns.iter().collect::<BTreeSet<_>>().len(),
-            120,
-            "no duplicates"
-        );
-        assert_eq!(arns, newest_first, "all 120, newest updateTime first");
-        let times: Vec<i64> = seen.iter().map(|r| ms(r.update_time())).collect();
-        assert!(
-            times.windows(2).all(|w| w[0] > w[1]),
-            "updateTime strictly decreasing"
-        );
-
-        // Default page size is 50.
-        let first = client.list_rooms().send().await.expect("ListRooms");
-        assert_eq!(first.rooms().len(), 50);
-        assert!(first.next_token().is_some());
-
-        // The SDK's paginator sees the same.
-        let (n, rooms) = all_rooms(&client, 50).await;
-        assert_eq!(n, 3);
-        assert_eq!(arns_of(&rooms), newest_first);
-        let (n, rooms) = all_rooms(&client, 7).await;
-        assert_eq!(n, 18);
-        assert_eq!(arns_of(&rooms), newest_first);
-
-        // An update moves a room to the front.
-        client
-            .update_room()
-            .identifier(&created[0])
-            .send()
-            .await
-            .expect("UpdateRoom");
-        let first = client.list_rooms().max_results(1).send().await.unwrap();
-        assert_eq!(arns_of(first.rooms()), [created[0].clone()]);
-    });
+    }
+    Err("pagination does not end".into())
 }
 
-#[test]
-fn list_logging_configurations_paginates() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let mut created = Vec::new();
-        for i in 0..5 {
-            created.push(new_lc(&client, &format!("bucket-{i}")).await);
-        }
-        let newest_first: Vec<String> = created.iter().rev().cloned().collect();
-        let mut pages = Vec::new();
-        let mut seen = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .list_logging_configurations()
-                .max_results(2)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .expect("ListLoggingConfigurations");
-            pages.push(out.logging_configurations().len());
-            seen.extend(
-                out.logging_configurations()
-                    .iter()
-                    .map(|l| l.arn().unwrap().to_string()),
-            );
-            match out.next_token() {
-                Some(t) => token = Some(t.to_string()),
-                None => break,
-            }
-            assert!(pages.len() < 10, "pagination does not end");
-        }
-        assert_eq!(pages, [2, 2, 1]);
-        assert_eq!(seen, newest_first);
+fn arns(entries: &[Value]) -> Vec<String> {
+    let arn = |e: &Value| e["arn"].as_str().unwrap_or("").to_string();
+    entries.iter().map(arn).collect()
+}
 
-        let mut stream = client
-            .list_logging_configurations()
-            .into_paginator()
-            .page_size(2)
-            .send();
-        let mut via_paginator = Vec::new();
-        let mut n = 0;
+/// `$prefix{i}` for each of `indices`, newest (last) first.
+fn newest_first(
+    cx: &Ctx,
+    prefix: &str,
+    indices: impl DoubleEndedIterator<Item = usize>,
+) -> Vec<String> {
+    indices
+        .rev()
+        .map(|i| cx.text(&format!("{prefix}{i}")))
+        .collect()
+}
+
+/// Every room `req` lists, through the SDK's paginator: (pages, ARNs).
+fn paginate_rooms(cx: &Ctx, req: ListRoomsFluentBuilder, page_size: i32) -> (usize, Vec<String>) {
+    cx.rt.block_on(async {
+        let mut stream = req.into_paginator().page_size(page_size).send();
+        let (mut pages, mut arns) = (0, Vec::new());
         while let Some(page) = stream.next().await {
-            n += 1;
-            via_paginator.extend(
-                page.expect("page")
-                    .logging_configurations()
-                    .iter()
-                    .map(|l| l.arn().unwrap().to_string()),
-            );
-        }
-        assert_eq!(n, 3);
-        assert_eq!(via_paginator, newest_first);
-    });
-}
-
-#[test]
-fn a_next_token_the_emulator_did_not_issue_is_a_validation_exception() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        for name in ["a", "a", "b"] {
-            client.create_room().name(name).send().await.unwrap();
-        }
-        for _ in 0..3 {
-            new_lc(&client, "bucket").await;
-        }
-        assert_validation(
-            client.list_rooms().next_token("forged").send().await,
-            &["nextToken"],
-            "forged ListRooms token",
-        );
-        assert_validation(
-            client
-                .list_logging_configurations()
-                .next_token("forged")
-                .send()
-                .await,
-            &["nextToken"],
-            "forged ListLoggingConfigurations token",
-        );
-        // A real token, tampered with.
-        let page = client.list_rooms().max_results(1).send().await.unwrap();
-        let token = page.next_token().expect("more rooms").to_string();
-        let mut tampered = token.clone();
-        let last = tampered.pop().unwrap();
-        tampered.push(if last == '0' { '1' } else { '0' });
-        assert_validation(
-            client
-                .list_rooms()
-                .max_results(1)
-                .next_token(&tampered)
-                .send()
-                .await,
-            &["nextToken"],
-            "tampered token",
-        );
-        // The real one works; reused with other filters it does not.
-        client
-            .list_rooms()
-            .max_results(1)
-            .next_token(&token)
-            .send()
-            .await
-            .expect("the issued token");
-        assert_validation(
-            client
-                .list_rooms()
-                .max_results(1)
-                .name("a")
-                .next_token(&token)
-                .send()
-                .await,
-            &["nextToken"],
-            "token reused with another filter",
-        );
-        // A rooms token is not a logging-configurations token.
-        assert_validation(
-            client
-                .list_logging_configurations()
-                .max_results(1)
-                .next_token(&token)
-                .send()
-                .await,
-            &["nextToken"],
-            "rooms token to ListLoggingConfigurations",
-        );
-    });
-}
-
-// ---------------------------------------------------------------------------
-// 5. ListRooms filters
-// ---------------------------------------------------------------------------
-
-#[test]
-fn list_rooms_filters_by_name_handler_and_logging_configuration() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc1 = new_lc(&client, "one").await;
-        let lc2 = new_lc(&client, "two").await;
-        let a1 = client
-            .create_room()
-            .name("lobby")
-            .message_review_handler(handler(LAMBDA, None))
-            .logging_configuration_identifiers(&lc1)
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        let a2 = client
-            .create_room()
-            .name("lobby")
-            .logging_configuration_identifiers(&lc1)
-            .logging_configuration_identifiers(&lc2)
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        let a3 = client
-            .create_room()
-            .name("lobby-2")
-            .message_review_handler(handler(LAMBDA_2, None))
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        let a4 = client
-            .create_room()
-            .logging_configuration_identifiers(&lc2)
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-
-        let (a1, a2, a3, a4) = (a1.as_str(), a2.as_str(), a3.as_str(), a4.as_str());
-        let by_name = |name: &'static str| client.list_rooms().name(name).send();
-        assert_eq!(arns_of(by_name("lobby").await.unwrap().rooms()), [a2, a1]);
-        assert_eq!(arns_of(by_name("lobby-2").await.unwrap().rooms()), [a3]);
-        let none = by_name("lobb").await.unwrap();
-        assert!(none.rooms().is_empty(), "name is an exact match");
-        assert!(none.next_token().is_none());
-
-        let by_handler =
-            |uri: &'static str| client.list_rooms().message_review_handler_uri(uri).send();
-        assert_eq!(arns_of(by_handler(LAMBDA).await.unwrap().rooms()), [a1]);
-        assert_eq!(arns_of(by_handler(LAMBDA_2).await.unwrap().rooms()), [a3]);
-        assert_eq!(
-            arns_of(by_handler("").await.unwrap().rooms()),
-            [a4, a3, a2, a1],
-            "an empty uri filters nothing"
-        );
-
-        let by_lc = |lc: String| {
-            client
-                .list_rooms()
-                .logging_configuration_identifier(lc)
-                .send()
-        };
-        assert_eq!(arns_of(by_lc(lc1.clone()).await.unwrap().rooms()), [a2, a1]);
-        assert_eq!(arns_of(by_lc(lc2.clone()).await.unwrap().rooms()), [a4, a2]);
-        let e = assert_error(
-            by_lc(MISSING_LC.to_string()).await,
-            404,
-            "ResourceNotFoundException",
-            "filter by a logging configuration that does not exist",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            ListRoomsError::ResourceNotFoundException(_)
-        ));
-
-        // Filters combine.
-        let both = client
-            .list_rooms()
-            .name("lobby")
-            .message_review_handler_uri(LAMBDA)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(arns_of(both.rooms()), [a1]);
-        let both = client
-            .list_rooms()
-            .name("lobby")
-            .logging_configuration_identifier(&lc2)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(arns_of(both.rooms()), [a2]);
-        let none = client
-            .list_rooms()
-            .name("lobby-2")
-            .logging_configuration_identifier(&lc1)
-            .send()
-            .await
-            .unwrap();
-        assert!(none.rooms().is_empty());
-    });
-}
-
-#[test]
-fn list_rooms_filters_combine_with_pagination() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "bucket").await;
-        let mut lobby = Vec::new();
-        let mut logged = Vec::new();
-        for i in 0..9 {
-            let mut req = client.create_room();
-            if i % 3 == 0 {
-                req = req.name("lobby");
-            }
-            if i % 2 == 0 {
-                req = req.logging_configuration_identifiers(&lc);
-            }
-            if i % 4 == 0 {
-                req = req.message_review_handler(handler(LAMBDA, None));
-            }
-            let arn = req.send().await.unwrap().arn().unwrap().to_string();
-            if i % 3 == 0 {
-                lobby.push(arn.clone());
-            }
-            if i % 2 == 0 {
-                logged.push(arn);
-            }
-        }
-        lobby.reverse();
-        logged.reverse();
-
-        // By hand, name filter, one per page.
-        let mut token: Option<String> = None;
-        let mut seen = Vec::new();
-        let mut pages = 0;
-        loop {
-            let out = client
-                .list_rooms()
-                .name("lobby")
-                .max_results(1)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .expect("ListRooms");
             pages += 1;
-            assert_eq!(out.rooms().len(), 1);
-            seen.extend(arns_of(out.rooms()));
-            match out.next_token() {
-                Some(t) => token = Some(t.to_string()),
-                None => break,
+            let page = page.expect("ListRooms page");
+            arns.extend(
+                page.rooms()
+                    .iter()
+                    .map(|r| r.arn().unwrap_or("").to_string()),
+            );
+        }
+        (pages, arns)
+    })
+}
+
+/// Every logging configuration, through the SDK's paginator: (pages, ARNs).
+fn paginate_lcs(cx: &Ctx, page_size: i32) -> (usize, Vec<String>) {
+    cx.rt.block_on(async {
+        let req = cx.client.list_logging_configurations();
+        let mut stream = req.into_paginator().page_size(page_size).send();
+        let (mut pages, mut arns) = (0, Vec::new());
+        while let Some(page) = stream.next().await {
+            pages += 1;
+            let page = page.expect("ListLoggingConfigurations page");
+            let configurations = page.logging_configurations().iter();
+            arns.extend(configurations.map(|l| l.arn().unwrap_or("").to_string()));
+        }
+        (pages, arns)
+    })
+}
+
+#[test]
+fn lists_paginate_newest_first() {
+    let rooms_by_hand = act(
+        "by hand: pages of 50, 50, 20; all 120 once, newest updateTime first",
+        |cx| {
+            let (sizes, entries) = by_hand(cx, "ListRooms", "rooms", json!({ "maxResults": 50 }))?;
+            expect_eq(sizes, vec![50, 50, 20])?;
+            expect_eq(arns(&entries).iter().collect::<BTreeSet<_>>().len(), 120)?;
+            expect_eq(arns(&entries), newest_first(cx, "r", 0..120))?;
+            let time = |e: &Value| e["updateTime"].as_i64().unwrap_or(0);
+            let times: Vec<i64> = entries.iter().map(time).collect();
+            match times.windows(2).all(|w| w[0] > w[1]) {
+                true => Ok(()),
+                false => Err(format!("updateTime not strictly decreasing: {times:?}")),
             }
-            assert!(pages < 20);
-        }
-        assert_eq!(pages, 3, "3 matches, no trailing empty page");
-        assert_eq!(seen, lobby);
-
-        // Through the paginator, each filter.
-        let collect = |req: aws_sdk_ivschat::operation::list_rooms::builders::ListRoomsFluentBuilder| async move {
-            let mut stream = req.into_paginator().page_size(1).send();
-            let mut arns = Vec::new();
-            let mut pages = 0;
-            while let Some(page) = stream.next().await {
-                pages += 1;
-                arns.extend(arns_of(page.expect("page").rooms()));
-            }
-            (pages, arns)
-        };
-        assert_eq!(collect(client.list_rooms().name("lobby")).await, (3, lobby.clone()));
-        assert_eq!(
-            collect(client.list_rooms().logging_configuration_identifier(&lc)).await,
-            (5, logged.clone())
-        );
-        let (pages, handled) = collect(client.list_rooms().message_review_handler_uri(LAMBDA)).await;
-        assert_eq!((pages, handled.len()), (3, 3));
-        let (pages, both) = collect(
-            client
-                .list_rooms()
-                .name("lobby")
-                .logging_configuration_identifier(&lc),
-        )
-        .await;
-        let expected: Vec<String> = lobby.iter().filter(|a| logged.contains(a)).cloned().collect();
-        assert_eq!(expected.len(), 2);
-        assert_eq!((pages, both), (2, expected));
-    });
-}
-
-// ---------------------------------------------------------------------------
-// 6. Tags
-// ---------------------------------------------------------------------------
-
-#[test]
-fn tags_with_spaces_slashes_and_colons_round_trip_and_untag() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let odd = tags(&[
-            ("team name/primary", "video"),
-            ("a:b", ""),
-            ("x=y&z", "q?r#s"),
-            ("c++", "100% sure"),
-            ("keep", "me"),
-        ]);
-        let room = client
-            .create_room()
-            .set_tags(Some(odd.clone()))
-            .send()
-            .await
-            .expect("CreateRoom with odd tag keys");
-        let room = room.arn().unwrap().to_string();
-        let lc = client
-            .create_logging_configuration()
-            .destination_configuration(s3("bucket"))
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        client
-            .tag_resource()
-            .resource_arn(&lc)
-            .set_tags(Some(odd.clone()))
-            .send()
-            .await
-            .expect("TagResource with odd tag keys");
-        for arn in [&room, &lc] {
-            assert_eq!(room_tags(&client, arn).await, odd, "{arn}");
-            client
-                .untag_resource()
-                .resource_arn(arn)
-                .tag_keys("team name/primary")
-                .tag_keys("a:b")
-                .tag_keys("x=y&z")
-                .tag_keys("c++")
-                .send()
-                .await
-                .expect("UntagResource with odd keys");
-            assert_eq!(
-                room_tags(&client, arn).await,
-                tags(&[("keep", "me")]),
-                "{arn}"
-            );
-        }
-        let got = client.get_room().identifier(&room).send().await.unwrap();
-        assert_eq!(got.tags(), Some(&tags(&[("keep", "me")])));
-    });
-}
-
-#[test]
-fn aws_prefixed_tag_keys_are_refused() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        assert_validation(
-            client.create_room().tags("aws:team", "x").send().await,
-            &["tags"],
-            "CreateRoom with aws: key",
-        );
-        assert_validation(
-            client
-                .create_logging_configuration()
-                .destination_configuration(s3("bucket"))
-                .tags("AWS:Team", "x")
-                .send()
-                .await,
-            &["tags"],
-            "CreateLoggingConfiguration with AWS: key (any case)",
-        );
-        assert!(client.list_rooms().send().await.unwrap().rooms().is_empty());
-        let room = new_room(&client).await;
-        assert_validation(
-            client
-                .tag_resource()
-                .resource_arn(&room)
-                .tags("fine", "1")
-                .tags("aws:cloudformation:stack-name", "x")
-                .send()
-                .await,
-            &["tags"],
-            "TagResource with aws: key",
-        );
-        assert!(
-            room_tags(&client, &room).await.is_empty(),
-            "nothing applied"
-        );
-        client
-            .tag_resource()
-            .resource_arn(&room)
-            .tags("fine", "1")
-            .send()
-            .await
-            .unwrap();
-        assert_validation(
-            client
-                .untag_resource()
-                .resource_arn(&room)
-                .tag_keys("fine")
-                .tag_keys("aws:team")
-                .send()
-                .await,
-            &["tagKeys"],
-            "UntagResource with aws: key",
-        );
-        assert_eq!(room_tags(&client, &room).await, tags(&[("fine", "1")]));
-        // A key merely containing "aws:" is fine.
-        client
-            .tag_resource()
-            .resource_arn(&room)
-            .tags("my-aws:key", "1")
-            .send()
-            .await
-            .expect("aws: not at the start");
-    });
-}
-
-#[test]
-fn tag_resource_enforces_fifty_tags_after_merging() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let forty_nine: HashMap<String, String> =
-            (0..49).map(|i| (tag_key(i), format!("v{i}"))).collect();
-        for arn in [new_room(&client).await, new_lc(&client, "bucket").await] {
-            client
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(forty_nine.clone()))
-                .send()
-                .await
-                .expect("49 tags");
-            assert_validation(
-                client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .tags("new-1", "x")
-                    .tags("new-2", "x")
-                    .send()
-                    .await,
-                &["tags"],
-                "49 + 2 tags",
-            );
-            assert_eq!(
-                room_tags(&client, &arn).await,
-                forty_nine,
-                "nothing changed"
-            );
-            // Replacing an existing key does not count twice; 50 is allowed.
-            client
-                .tag_resource()
-                .resource_arn(&arn)
-                .tags(tag_key(0), "replaced")
-                .tags("new-1", "x")
-                .send()
-                .await
-                .expect("49 + 1 new + 1 replaced = 50");
-            let now = room_tags(&client, &arn).await;
-            assert_eq!(now.len(), 50);
-            assert_eq!(now[&tag_key(0)], "replaced");
-            assert_validation(
-                client
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .tags("new-3", "x")
-                    .send()
-                    .await,
-                &["tags"],
-                "51st tag",
-            );
-        }
-    });
-}
-
-#[test]
-fn tagging_does_not_move_update_time() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = new_room(&client).await;
-        let lc = new_lc(&client, "bucket").await;
-        let room_before = client.get_room().identifier(&room).send().await.unwrap();
-        let lc_before = client
-            .get_logging_configuration()
-            .identifier(&lc)
-            .send()
-            .await
-            .unwrap();
-        for arn in [&room, &lc] {
-            client
-                .tag_resource()
-                .resource_arn(arn)
-                .tags("k", "v")
-                .send()
-                .await
-                .unwrap();
-            client
-                .untag_resource()
-                .resource_arn(arn)
-                .tag_keys("k")
-                .send()
-                .await
-                .unwrap();
-        }
-        let room_after = client.get_room().identifier(&room).send().await.unwrap();
-        let lc_after = client
-            .get_logging_configuration()
-            .identifier(&lc)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(room_after.update_time(), room_before.update_time());
-        assert_eq!(lc_after.update_time(), lc_before.update_time());
-        // Nor the room's place in ListRooms.
-        let second = new_room(&client).await;
-        client
-            .tag_resource()
-            .resource_arn(&room)
-            .tags("k", "v")
-            .send()
-            .await
-            .unwrap();
-        let listed = client.list_rooms().send().await.unwrap();
-        assert_eq!(arns_of(listed.rooms()), [second, room]);
-    });
-}
-
-#[test]
-fn tag_operations_on_an_unknown_arn_are_404() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        for arn in [MISSING_ROOM, MISSING_LC] {
-            let e = assert_error(
-                client
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .tags("k", "v")
-                    .send()
-                    .await,
-                404,
-                "ResourceNotFoundException",
-                "TagResource",
-            );
-            assert!(matches!(
-                e.into_service_error(),
-                TagResourceError::ResourceNotFoundException(_)
-            ));
-            let e = assert_error(
-                client
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .tag_keys("k")
-                    .send()
-                    .await,
-                404,
-                "ResourceNotFoundException",
-                "UntagResource",
-            );
-            assert!(matches!(
-                e.into_service_error(),
-                UntagResourceError::ResourceNotFoundException(_)
-            ));
-            let e = assert_error(
-                client
-                    .list_tags_for_resource()
-                    .resource_arn(arn)
-                    .send()
-                    .await,
-                404,
-                "ResourceNotFoundException",
-                "ListTagsForResource",
-            );
-            assert!(matches!(
-                e.into_service_error(),
-                ListTagsForResourceError::ResourceNotFoundException(_)
-            ));
-        }
-    });
-}
-
-// ---------------------------------------------------------------------------
-// 7. Update semantics
-// ---------------------------------------------------------------------------
-
-#[test]
-fn update_room_changes_only_the_given_members() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "bucket").await;
-        let created = client
-            .create_room()
-            .name("lobby")
-            .maximum_message_length(300)
-            .maximum_message_rate_per_second(20)
-            .message_review_handler(handler(LAMBDA, Some(FallbackResult::Deny)))
-            .logging_configuration_identifiers(&lc)
-            .tags("team", "video")
-            .send()
-            .await
-            .unwrap();
-        let arn = created.arn().unwrap();
-
-        let out = client
-            .update_room()
-            .identifier(arn)
-            .name("renamed")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.name(), Some("renamed"));
-        assert_eq!(out.maximum_message_length(), Some(300));
-        assert_eq!(out.maximum_message_rate_per_second(), Some(20));
-        assert_eq!(
-            out.message_review_handler(),
-            created.message_review_handler()
-        );
-        assert_eq!(out.logging_configuration_identifiers(), [lc.as_str()]);
-        assert_eq!(out.tags(), Some(&tags(&[("team", "video")])));
-
-        client
-            .update_room()
-            .identifier(arn)
-            .maximum_message_rate_per_second(100)
-            .send()
-            .await
-            .unwrap();
-        let got = client.get_room().identifier(arn).send().await.unwrap();
-        assert_eq!(got.name(), Some("renamed"));
-        assert_eq!(got.maximum_message_length(), Some(300));
-        assert_eq!(got.maximum_message_rate_per_second(), Some(100));
-        assert_eq!(
-            got.message_review_handler(),
-            created.message_review_handler()
-        );
-        assert_eq!(got.logging_configuration_identifiers(), [lc.as_str()]);
-        assert_eq!(got.create_time(), created.create_time());
-
-        // An empty name is a value, not an omission.
-        client
-            .update_room()
-            .identifier(arn)
-            .name("")
-            .send()
-            .await
-            .unwrap();
-        let got = client.get_room().identifier(arn).send().await.unwrap();
-        assert_eq!(got.name(), Some(""));
-        assert_eq!(got.maximum_message_rate_per_second(), Some(100));
-    });
-}
-
-#[test]
-fn update_room_sets_and_removes_the_handler() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let arn = new_room(&client).await;
-        let out = client
-            .update_room()
-            .identifier(&arn)
-            .message_review_handler(handler(LAMBDA, None))
-            .send()
-            .await
-            .unwrap();
-        let h = out.message_review_handler().expect("handler set");
-        assert_eq!(h.uri(), Some(LAMBDA));
-        assert_eq!(
-            h.fallback_result(),
-            Some(&FallbackResult::Allow),
-            "fallbackResult defaults to ALLOW"
-        );
-        client
-            .update_room()
-            .identifier(&arn)
-            .message_review_handler(handler(LAMBDA_2, Some(FallbackResult::Deny)))
-            .send()
-            .await
-            .unwrap();
-        let got = client.get_room().identifier(&arn).send().await.unwrap();
-        assert_eq!(
-            got.message_review_handler(),
-            Some(&handler(LAMBDA_2, Some(FallbackResult::Deny)))
-        );
-
-        // Another member only: the handler stays.
-        client
-            .update_room()
-            .identifier(&arn)
-            .name("x")
-            .send()
-            .await
-            .unwrap();
-        let got = client.get_room().identifier(&arn).send().await.unwrap();
-        assert!(got.message_review_handler().is_some());
-
-        // An empty uri removes it.
-        let out = client
-            .update_room()
-            .identifier(&arn)
-            .message_review_handler(handler("", None))
-            .send()
-            .await
-            .unwrap();
-        assert!(out.message_review_handler().is_none());
-        let got = client.get_room().identifier(&arn).send().await.unwrap();
-        assert!(
-            got.message_review_handler().is_none(),
-            "no handler after uri \"\""
-        );
-        let listed = client.list_rooms().send().await.unwrap();
-        assert!(listed.rooms()[0].message_review_handler().is_none());
-    });
-}
-
-#[test]
-fn update_room_logging_configuration_list_replaces_and_clears() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc1 = new_lc(&client, "one").await;
-        let lc2 = new_lc(&client, "two").await;
-        let lc3 = new_lc(&client, "three").await;
-        let arn = new_room(&client).await;
-        let out = client
-            .update_room()
-            .identifier(&arn)
-            .logging_configuration_identifiers(&lc1)
-            .logging_configuration_identifiers(&lc2)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            out.logging_configuration_identifiers(),
-            [lc1.clone(), lc2.clone()]
-        );
-
-        client
-            .update_room()
-            .identifier(&arn)
-            .logging_configuration_identifiers(&lc3)
-            .logging_configuration_identifiers(&lc1)
-            .send()
-            .await
-            .unwrap();
-        let got = client.get_room().identifier(&arn).send().await.unwrap();
-        assert_eq!(
-            got.logging_configuration_identifiers(),
-            [lc3.clone(), lc1.clone()],
-            "a new list replaces the old one, in order"
-        );
-
-        // Omitted: unchanged.
-        client
-            .update_room()
-            .identifier(&arn)
-            .name("n")
-            .send()
-            .await
-            .unwrap();
-        let got = client.get_room().identifier(&arn).send().await.unwrap();
-        assert_eq!(
-            got.logging_configuration_identifiers(),
-            [lc3.clone(), lc1.clone()]
-        );
-
-        // [] clears, and the member is then absent.
-        let out = client
-            .update_room()
-            .identifier(&arn)
-            .set_logging_configuration_identifiers(Some(vec![]))
-            .send()
-            .await
-            .unwrap();
-        assert!(out.logging_configuration_identifiers.is_none());
-        let got = client.get_room().identifier(&arn).send().await.unwrap();
-        assert!(
-            got.logging_configuration_identifiers.is_none(),
-            "an emptied list is absent"
-        );
-        // Nothing references lc2 any more.
-        client
-            .delete_logging_configuration()
-            .identifier(&lc2)
-            .send()
-            .await
-            .expect("unreferenced configuration deletes");
-    });
-}
-
-#[test]
-fn update_time_strictly_increases_on_back_to_back_updates() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = client.create_room().send().await.unwrap();
-        let arn = room.arn().unwrap();
-        let mut last = ms(room.update_time());
-        for _ in 0..10 {
-            // No member changes at all: updateTime still moves.
-            let out = client.update_room().identifier(arn).send().await.unwrap();
-            let t = ms(out.update_time());
-            assert!(t > last, "UpdateRoom updateTime {t} must exceed {last}");
-            assert_eq!(out.create_time(), room.create_time());
-            last = t;
-        }
-        let got = client.get_room().identifier(arn).send().await.unwrap();
-        assert_eq!(ms(got.update_time()), last);
-
-        let lc = client
-            .create_logging_configuration()
-            .destination_configuration(s3("bucket"))
-            .send()
-            .await
-            .unwrap();
-        let lc_arn = lc.arn().unwrap();
-        let mut last = ms(lc.update_time());
-        for i in 0..10 {
-            let out = client
-                .update_logging_configuration()
-                .identifier(lc_arn)
-                .name(format!("n{i}"))
-                .send()
-                .await
-                .unwrap();
-            let t = ms(out.update_time());
-            assert!(
-                t > last,
-                "UpdateLoggingConfiguration updateTime {t} must exceed {last}"
-            );
-            assert_eq!(out.create_time(), lc.create_time());
-            last = t;
-        }
-        let got = client
-            .get_logging_configuration()
-            .identifier(lc_arn)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(ms(got.update_time()), last);
-    });
-}
-
-#[test]
-fn update_logging_configuration_changes_only_the_given_members() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let created = client
-            .create_logging_configuration()
-            .name("original")
-            .destination_configuration(cloudwatch("group"))
-            .tags("t", "1")
-            .send()
-            .await
-            .unwrap();
-        let arn = created.arn().unwrap();
-        let out = client
-            .update_logging_configuration()
-            .identifier(arn)
-            .name("renamed")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.name(), Some("renamed"));
-        assert_eq!(out.destination_configuration(), Some(&cloudwatch("group")));
-        assert_eq!(out.tags(), Some(&tags(&[("t", "1")])));
-        client
-            .update_logging_configuration()
-            .identifier(arn)
-            .destination_configuration(s3("bucket"))
-            .send()
-            .await
-            .unwrap();
-        let got = client
-            .get_logging_configuration()
-            .identifier(arn)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(got.name(), Some("renamed"));
-        assert_eq!(got.destination_configuration(), Some(&s3("bucket")));
-        assert_eq!(got.create_time(), created.create_time());
-    });
-}
-
-// ---------------------------------------------------------------------------
-// 8. References between rooms and logging configurations
-// ---------------------------------------------------------------------------
-
-#[test]
-fn room_referencing_a_missing_logging_configuration_is_404() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "bucket").await;
-        let e = assert_error(
-            client
-                .create_room()
-                .logging_configuration_identifiers(&lc)
-                .logging_configuration_identifiers(MISSING_LC)
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
+        },
+    );
+    let rooms_by_paginator = act(
+        "the SDK's paginator sees the same, in pages of 50 and of 7",
+        |cx| {
+            let list = || cx.client.list_rooms();
+            expect_eq(
+                paginate_rooms(cx, list(), 50),
+                (3, newest_first(cx, "r", 0..120)),
+            )?;
+            expect_eq(
+                paginate_rooms(cx, list(), 7),
+                (18, newest_first(cx, "r", 0..120)),
+            )
+        },
+    );
+    let lcs = act(
+        "pages of 2, by hand and through the SDK's paginator: 2, 2, 1, newest first",
+        |cx| {
+            let input = json!({ "maxResults": 2 });
+            let list = "loggingConfigurations";
+            let (sizes, entries) = by_hand(cx, "ListLoggingConfigurations", list, input)?;
+            let newest = newest_first(cx, "l", 0..5);
+            expect_eq((sizes, arns(&entries)), (vec![2, 2, 1], newest.clone()))?;
+            expect_eq(paginate_lcs(cx, 2), (3, newest))
+        },
+    );
+    let rooms = steps(vec![
+        create_n(
+            120,
             "CreateRoom",
-        );
-        match e.into_service_error() {
-            CreateRoomError::ResourceNotFoundException(nf) => {
-                assert_eq!(nf.resource_id(), "BBBBBBBBBBBB")
-            }
-            other => panic!("expected ResourceNotFoundException, got {other:?}"),
+            "r",
+            |i| json!({ "name": format!("room-{i:03}") }),
+        ),
+        vec![rooms_by_hand, rooms_by_paginator],
+        rows(json!([
+            {"step": "the default page size is 50", "op": "ListRooms",
+             "ok": {"rooms": "<len 50>", "nextToken": "<nonempty>"}},
+            {"step": "an update of the oldest room", "op": "UpdateRoom",
+             "in": {"identifier": "$r0"}, "ok": {}},
+            {"step": "moves it to the front", "op": "ListRooms", "in": {"maxResults": 1},
+             "ok": {"rooms": [{"arn": "$r0"}]}},
+        ])),
+    ]);
+    let five = create_n(
+        5,
+        NEW_LC,
+        "l",
+        |i| json!({ "destinationConfiguration": s3(&format!("bucket-{i}")) }),
+    );
+    run(vec![
+        ("list_rooms_paginates_120_rooms_newest_first", rooms),
+        (
+            "list_logging_configurations_paginates",
+            steps(vec![five, vec![lcs]]),
+        ),
+    ]);
+}
+
+/// A ListRooms row: with `input`, exactly the rooms `arns`, in order, on one
+/// page.
+fn filtered(what: &str, input: Value, arns: &[&str]) -> Value {
+    let rooms: Vec<Value> = arns.iter().map(|a| json!({ "arn": a })).collect();
+    json!({"step": what, "op": "ListRooms", "in": input, "ok": {"rooms": rooms, "nextToken": null}})
+}
+
+#[test]
+fn list_rooms_filters() {
+    let by_lc = |lc: &str| json!({ "loggingConfigurationIdentifier": lc });
+    let by_uri = |uri: &str| json!({ "messageReviewHandlerUri": uri });
+    let lobby = |more: Value| with(&json!({"name": "lobby"}), more);
+    let filters = rows(json!([
+        new_lc("lc1", "one"),
+        new_lc("lc2", "two"),
+        new_room("a1", lobby(json!({"messageReviewHandler": {"uri": LAMBDA},
+                                    "loggingConfigurationIdentifiers": ["$lc1"]}))),
+        new_room("a2", lobby(json!({"loggingConfigurationIdentifiers": ["$lc1", "$lc2"]}))),
+        new_room("a3", json!({"name": "lobby-2", "messageReviewHandler": {"uri": LAMBDA_2}})),
+        new_room("a4", json!({"loggingConfigurationIdentifiers": ["$lc2"]})),
+        filtered("name lobby", lobby(json!({})), &["$a2", "$a1"]),
+        filtered("name lobby-2", json!({"name": "lobby-2"}), &["$a3"]),
+        filtered("name is an exact match", json!({"name": "lobb"}), &[]),
+        filtered("handler LAMBDA", by_uri(LAMBDA), &["$a1"]),
+        filtered("handler LAMBDA_2", by_uri(LAMBDA_2), &["$a3"]),
+        filtered("an empty uri filters nothing", by_uri(""), &["$a4", "$a3", "$a2", "$a1"]),
+        filtered("logging configuration lc1", by_lc("$lc1"), &["$a2", "$a1"]),
+        filtered("logging configuration lc2", by_lc("$lc2"), &["$a4", "$a2"]),
+        {"step": "a logging configuration that does not exist", "op": "ListRooms",
+         "in": by_lc(MISSING_LC), "err": NOT_FOUND_404},
+        filtered("name and handler combine", lobby(by_uri(LAMBDA)), &["$a1"]),
+        filtered("name and logging configuration combine", lobby(by_lc("$lc2")), &["$a2"]),
+        filtered("no room has both", with(&json!({"name": "lobby-2"}), by_lc("$lc1")), &[]),
+    ]));
+    let combined_rooms = create_n(9, "CreateRoom", "r", |i| {
+        let mut input = json!({});
+        if i % 3 == 0 {
+            input["name"] = json!("lobby");
         }
-        assert!(client.list_rooms().send().await.unwrap().rooms().is_empty());
-        let room = new_room(&client).await;
-        assert_error(
-            client
-                .update_room()
-                .identifier(&room)
-                .logging_configuration_identifiers(MISSING_LC)
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "UpdateRoom",
-        );
-        let got = client.get_room().identifier(&room).send().await.unwrap();
-        assert!(
-            got.logging_configuration_identifiers.is_none(),
-            "nothing applied"
-        );
+        if i % 2 == 0 {
+            input["loggingConfigurationIdentifiers"] = json!(["$lc"]);
+        }
+        if i % 4 == 0 {
+            input["messageReviewHandler"] = json!({ "uri": LAMBDA });
+        }
+        input
     });
-}
-
-#[test]
-fn the_same_logging_configuration_twice_is_400() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "bucket").await;
-        assert_validation(
-            client
-                .create_room()
-                .logging_configuration_identifiers(&lc)
-                .logging_configuration_identifiers(&lc)
-                .send()
-                .await,
-            &["loggingConfigurationIdentifiers"],
-            "CreateRoom with a duplicate",
-        );
-        let room = new_room(&client).await;
-        assert_validation(
-            client
-                .update_room()
-                .identifier(&room)
-                .logging_configuration_identifiers(&lc)
-                .logging_configuration_identifiers(&lc)
-                .send()
-                .await,
-            &["loggingConfigurationIdentifiers"],
-            "UpdateRoom with a duplicate",
-        );
-    });
-}
-
-#[test]
-fn a_referenced_logging_configuration_cannot_be_deleted_until_detached() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let lc = new_lc(&client, "bucket").await;
-        let r1 = client
-            .create_room()
-            .logging_configuration_identifiers(&lc)
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        let r2 = client
-            .create_room()
-            .logging_configuration_identifiers(&lc)
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        assert_error(
-            client
-                .delete_logging_configuration()
-                .identifier(&lc)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "referenced by two rooms",
-        );
-        assert_eq!(
-            lc_state(&client, &lc).await,
-            LoggingConfigurationState::Active,
-            "still exists"
-        );
-
-        client
-            .update_room()
-            .identifier(&r1)
-            .set_logging_configuration_identifiers(Some(vec![]))
-            .send()
-            .await
-            .unwrap();
-        assert_error(
-            client
-                .delete_logging_configuration()
-                .identifier(&lc)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "still referenced by one room",
-        );
-        client.delete_room().identifier(&r2).send().await.unwrap();
-        client
-            .delete_logging_configuration()
-            .identifier(&lc)
-            .send()
-            .await
-            .expect("detached: delete works");
-        assert_error(
-            client
-                .get_logging_configuration()
-                .identifier(&lc)
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "deleted",
-        );
-    });
-}
-
-#[test]
-fn referencing_a_logging_configuration_that_is_not_active_is_409() {
-    let delay = Duration::from_millis(1000);
-    let emu = common::emulator(EmulatorConfig {
-        logging_config_delay: delay,
-        ..EmulatorConfig::default()
-    });
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = new_room(&client).await;
-        let lc = new_lc(&client, "bucket").await;
-        let e = assert_error(
-            client
-                .create_room()
-                .logging_configuration_identifiers(&lc)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "CreateRoom referencing a CREATING configuration",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            CreateRoomError::ConflictException(_)
-        ));
-        assert_error(
-            client
-                .update_room()
-                .identifier(&room)
-                .logging_configuration_identifiers(&lc)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "UpdateRoom referencing a CREATING configuration",
-        );
-        wait_active(&client, &lc, Duration::from_secs(10)).await;
-        client
-            .create_room()
-            .logging_configuration_identifiers(&lc)
-            .send()
-            .await
-            .expect("ACTIVE: CreateRoom works");
-
-        // A failed configuration cannot be referenced either.
-        let failed = new_lc(&client, "bucket").await;
-        emu.set_logging_configuration_state(&failed, "CREATE_FAILED")
-            .expect("force state");
-        assert_error(
-            client
-                .create_room()
-                .logging_configuration_identifiers(&failed)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "CreateRoom referencing a CREATE_FAILED configuration",
-        );
-    });
+    let combined = act(
+        "each filter, a room per page, by hand and through the SDK's paginator",
+        |cx| {
+            let lobby = newest_first(cx, "r", [0, 3, 6].into_iter());
+            let input = json!({"name": "lobby", "maxResults": 1});
+            let (sizes, entries) = by_hand(cx, "ListRooms", "rooms", input)?;
+            expect_eq((sizes, arns(&entries)), (vec![1, 1, 1], lobby.clone()))
+                .map_err(|e| format!("by hand, one per page, no trailing empty page: {e}"))?;
+            let (list, lc) = (|| cx.client.list_rooms(), cx.text("lc"));
+            expect_eq(paginate_rooms(cx, list().name("lobby"), 1), (3, lobby))?;
+            let logged = newest_first(cx, "r", (0..9).step_by(2));
+            let by_lc = list().logging_configuration_identifier(&lc);
+            expect_eq(paginate_rooms(cx, by_lc, 1), (5, logged))?;
+            let handled = newest_first(cx, "r", (0..9).step_by(4));
+            let by_handler = list().message_review_handler_uri(LAMBDA);
+            expect_eq(paginate_rooms(cx, by_handler, 1), (3, handled))?;
+            let both = list().name("lobby").logging_configuration_identifier(&lc);
+            let lobby_and_logged = newest_first(cx, "r", [0, 6].into_iter());
+            expect_eq(paginate_rooms(cx, both, 1), (2, lobby_and_logged))
+        },
+    );
+    run(vec![
+        (
+            "list_rooms_filters_by_name_handler_and_logging_configuration",
+            filters,
+        ),
+        (
+            "list_rooms_filters_combine_with_pagination",
+            steps(vec![
+                rows(json!([new_lc("lc", "bucket")])),
+                combined_rooms,
+                vec![combined],
+            ]),
+        ),
+    ]);
 }
 
 // ---------------------------------------------------------------------------
-// 9. Resource quotas
+// 5. Tags
 // ---------------------------------------------------------------------------
 
-#[test]
-fn logging_configuration_quota_is_ten_and_frees_up_on_delete() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let mut arns = Vec::new();
-        for i in 0..10 {
-            arns.push(new_lc(&client, &format!("bucket-{i}")).await);
-        }
-        let e = assert_error(
-            client
-                .create_logging_configuration()
-                .destination_configuration(s3("eleventh"))
-                .send()
-                .await,
-            402,
-            "ServiceQuotaExceededException",
-            "the 11th logging configuration",
-        );
-        match e.into_service_error() {
-            CreateLoggingConfigurationError::ServiceQuotaExceededException(q) => {
-                assert_eq!(q.limit(), 10);
-                assert_eq!(q.resource_id(), ACCOUNT);
-                assert_eq!(q.resource_type(), &ResourceType::Room);
-            }
-            other => panic!("expected ServiceQuotaExceededException, got {other:?}"),
-        }
-        let listed = client.list_logging_configurations().send().await.unwrap();
-        assert_eq!(listed.logging_configurations().len(), 10, "nothing created");
-
-        client
-            .delete_logging_configuration()
-            .identifier(&arns[3])
-            .send()
-            .await
-            .unwrap();
-        new_lc(&client, "replacement").await;
-        assert_error(
-            client
-                .create_logging_configuration()
-                .destination_configuration(s3("again"))
-                .send()
-                .await,
-            402,
-            "ServiceQuotaExceededException",
-            "full again",
-        );
-    });
+/// At most 50 tags on `arn`, counted after merging.
+fn fifty_tags(arn: &str) -> Vec<Step> {
+    let forty_nine: BTreeMap<String, String> = (0..49)
+        .map(|i| (format!("key{i:02}"), format!("v{i}")))
+        .collect();
+    let mut fifty = forty_nine.clone();
+    fifty.insert("key00".into(), "replaced".into());
+    fifty.insert("new-1".into(), "x".into());
+    let tag = |tags: Value| json!({"resourceArn": arn, "tags": tags});
+    rows(json!([
+        {"step": "49 tags", "op": "TagResource", "in": tag(json!(forty_nine)), "ok": {}},
+        {"step": "49 + 2 tags", "op": "TagResource", "in": tag(json!({"new-1": "x", "new-2": "x"})),
+         "invalid": ["tags"]},
+        tags_are(arn, json!(forty_nine)),
+        {"step": "49 + 1 new + 1 replaced = 50: replacing does not count twice",
+         "op": "TagResource", "in": tag(json!({"key00": "replaced", "new-1": "x"})), "ok": {}},
+        tags_are(arn, json!(fifty)),
+        {"step": "a 51st tag", "op": "TagResource", "in": tag(json!({"new-3": "x"})),
+         "invalid": ["tags"]},
+    ]))
 }
 
 #[test]
-fn room_quota_answers_402_with_limit() {
-    let emu = common::emulator(EmulatorConfig {
+fn tags() {
+    let odd = json!({"team name/primary": "video", "a:b": "", "x=y&z": "q?r#s",
+                     "c++": "100% sure", "keep": "me"});
+    let untag_odd = |arn: &str| {
+        rows(json!([
+            tags_are(arn, odd.clone()),
+            {"step": "UntagResource with odd keys", "op": "UntagResource",
+             "in": {"resourceArn": arn, "tagKeys": ["team name/primary", "a:b", "x=y&z", "c++"]},
+             "ok": {}},
+            tags_are(arn, json!({"keep": "me"})),
+        ]))
+    };
+    let odd_tags = steps(vec![
+        rows(json!([
+            new_room("room", json!({"tags": odd})),
+            new_lc("lc", "bucket"),
+            {"step": "TagResource with odd tag keys", "op": "TagResource",
+             "in": {"resourceArn": "$lc", "tags": odd}, "ok": {}},
+        ])),
+        untag_odd("$room"),
+        untag_odd("$lc"),
+        rows(json!([
+            {"step": "GetRoom agrees", "op": "GetRoom", "in": {"identifier": "$room"},
+             "ok": {"tags": {"keep": "me"}}},
+        ])),
+    ]);
+    let fifty = steps(vec![
+        rows(json!([new_room("room", json!({})), new_lc("lc", "bucket")])),
+        fifty_tags("$room"),
+        fifty_tags("$lc"),
+    ]);
+    let tag_and_untag = |arn: &str| {
+        rows(json!([
+            {"step": format!("tag {arn}"), "op": "TagResource",
+             "in": {"resourceArn": arn, "tags": {"k": "v"}}, "ok": {}},
+            {"step": format!("untag {arn}"), "op": "UntagResource",
+             "in": {"resourceArn": arn, "tagKeys": ["k"]}, "ok": {}},
+        ]))
+    };
+    let update_time = steps(vec![
+        rows(json!([
+            new_room("room", json!({})),
+            new_lc("lc", "bucket"),
+            {"step": "the room's updateTime", "op": "GetRoom", "in": {"identifier": "$room"},
+             "save": {"room_time": "updateTime"}, "ok": {}},
+            {"step": "the configuration's updateTime", "op": "GetLoggingConfiguration",
+             "in": {"identifier": "$lc"}, "save": {"lc_time": "updateTime"}, "ok": {}},
+        ])),
+        tag_and_untag("$room"),
+        tag_and_untag("$lc"),
+        rows(json!([
+            {"step": "the room's updateTime stays", "op": "GetRoom",
+             "in": {"identifier": "$room"}, "ok": {"updateTime": "$room_time"}},
+            {"step": "the configuration's updateTime stays", "op": "GetLoggingConfiguration",
+             "in": {"identifier": "$lc"}, "ok": {"updateTime": "$lc_time"}},
+            new_room("second", json!({})),
+            {"step": "tag the first", "op": "TagResource",
+             "in": {"resourceArn": "$room", "tags": {"k": "v"}}, "ok": {}},
+            filtered("nor the room's place in ListRooms", json!({}), &["$second", "$room"]),
+        ])),
+    ]);
+    run(vec![
+        (
+            "tags_with_spaces_slashes_and_colons_round_trip_and_untag",
+            odd_tags,
+        ),
+        ("tag_resource_enforces_fifty_tags_after_merging", fifty),
+        ("tagging_does_not_move_update_time", update_time),
+    ]);
+}
+
+// ---------------------------------------------------------------------------
+// 6. Update semantics
+// ---------------------------------------------------------------------------
+
+/// 10 back-to-back updates of `$var` with `input(i)`, each moving updateTime
+/// past the last (`$var_t0`, `$var_t1`, …) and keeping createTime
+/// (`$var_created`).
+fn back_to_back(var: &str, op: &str, input: impl Fn(usize) -> Value) -> Vec<Step> {
+    let table = (0..10).map(|i| {
+        let input = with(&input(i), json!({ "identifier": format!("${var}") }));
+        let times = json!({"updateTime": format!("<after ${var}_t{i}>"),
+                           "createTime": format!("${var}_created")});
+        json!({"step": format!("{op} {input}: updateTime moves"), "op": op, "in": input,
+               "save": {format!("{var}_t{}", i + 1): "updateTime"}, "ok": times})
+    });
+    rows(table.collect())
+}
+
+#[test]
+fn updates_change_only_the_given_members() {
+    let handler = json!({"uri": LAMBDA, "fallbackResult": "DENY"});
+    let handler_2 = json!({"uri": LAMBDA_2, "fallbackResult": "DENY"});
+    let lobby = json!({"name": "lobby", "maximumMessageLength": 300,
+                       "maximumMessageRatePerSecond": 20, "messageReviewHandler": handler,
+                       "loggingConfigurationIdentifiers": ["$one"], "tags": {"team": "video"}});
+    let (one, two, three) = (
+        new_lc("one", "one"),
+        new_lc("two", "two"),
+        new_lc("three", "three"),
+    );
+    let room = |more: Value| with(&json!({"identifier": "$room"}), more);
+    let given_members = rows(json!([
+        one,
+        {"step": "a room with every member", "op": "CreateRoom", "in": lobby,
+         "save": {"room": "arn", "created": "createTime"}, "ok": {}},
+        {"step": "rename", "op": "UpdateRoom", "in": room(json!({"name": "renamed"})),
+         "ok": with(&lobby, json!({"name": "renamed"}))},
+        {"step": "a new rate", "op": "UpdateRoom",
+         "in": room(json!({"maximumMessageRatePerSecond": 100})), "ok": {}},
+        {"step": "only the rate changed", "op": "GetRoom", "in": room(json!({})),
+         "ok": with(&lobby, json!({"name": "renamed", "maximumMessageRatePerSecond": 100,
+                                   "createTime": "$created"}))},
+        {"step": "an empty name is a value, not an omission", "op": "UpdateRoom",
+         "in": room(json!({"name": ""})), "ok": {}},
+        {"step": "the name is empty", "op": "GetRoom", "in": room(json!({})),
+         "ok": {"name": "", "maximumMessageRatePerSecond": 100}},
+    ]));
+    let handler_rows = rows(json!([
+        new_room("room", json!({})),
+        {"step": "fallbackResult defaults to ALLOW", "op": "UpdateRoom",
+         "in": room(json!({"messageReviewHandler": {"uri": LAMBDA}})),
+         "ok": {"messageReviewHandler": {"uri": LAMBDA, "fallbackResult": "ALLOW"}}},
+        {"step": "another handler", "op": "UpdateRoom",
+         "in": room(json!({"messageReviewHandler": handler_2})), "ok": {}},
+        {"step": "replaces it", "op": "GetRoom", "in": room(json!({})),
+         "ok": {"messageReviewHandler": handler_2}},
+        {"step": "another member only", "op": "UpdateRoom", "in": room(json!({"name": "x"})),
+         "ok": {}},
+        {"step": "the handler stays", "op": "GetRoom", "in": room(json!({})),
+         "ok": {"messageReviewHandler": handler_2}},
+        {"step": "an empty uri removes it", "op": "UpdateRoom",
+         "in": room(json!({"messageReviewHandler": {"uri": ""}})),
+         "ok": {"messageReviewHandler": null}},
+        {"step": "no handler after uri \"\"", "op": "GetRoom", "in": room(json!({})),
+         "ok": {"messageReviewHandler": null}},
+        {"step": "nor in ListRooms", "op": "ListRooms",
+         "ok": {"rooms": [{"messageReviewHandler": null}]}},
+    ]));
+    let lcs = |list: Value| json!({ "loggingConfigurationIdentifiers": list });
+    let list_rows = rows(json!([
+        one, two, three,
+        new_room("room", json!({})),
+        {"step": "set two", "op": "UpdateRoom", "in": room(lcs(json!(["$one", "$two"]))),
+         "ok": lcs(json!(["$one", "$two"]))},
+        {"step": "set two others", "op": "UpdateRoom", "in": room(lcs(json!(["$three", "$one"]))),
+         "ok": {}},
+        {"step": "a new list replaces the old one, in order", "op": "GetRoom",
+         "in": room(json!({})), "ok": lcs(json!(["$three", "$one"]))},
+        {"step": "the list omitted", "op": "UpdateRoom", "in": room(json!({"name": "n"})),
+         "ok": {}},
+        {"step": "is unchanged", "op": "GetRoom", "in": room(json!({})),
+         "ok": lcs(json!(["$three", "$one"]))},
+        {"step": "[] clears", "op": "UpdateRoom", "in": room(lcs(json!([]))),
+         "ok": lcs(Value::Null)},
+        {"step": "an emptied list is absent", "op": "GetRoom", "in": room(json!({})),
+         "ok": lcs(Value::Null)},
+        {"step": "nothing references two any more", "op": "DeleteLoggingConfiguration",
+         "in": {"identifier": "$two"}, "ok": {}},
+    ]));
+    let back_to_back_updates = steps(vec![
+        rows(json!([
+            {"step": "a room", "op": "CreateRoom",
+             "save": {"room": "arn", "room_t0": "updateTime", "room_created": "createTime"},
+             "ok": {}},
+        ])),
+        // No member changes at all: updateTime still moves.
+        back_to_back("room", "UpdateRoom", |_| json!({})),
+        rows(json!([
+            {"step": "GetRoom has the last", "op": "GetRoom", "in": room(json!({})),
+             "ok": {"updateTime": "$room_t10"}},
+            {"step": "a logging configuration", "op": NEW_LC,
+             "in": {"destinationConfiguration": s3("bucket")},
+             "save": {"lc": "arn", "lc_t0": "updateTime", "lc_created": "createTime"},
+             "ok": {}},
+        ])),
+        back_to_back(
+            "lc",
+            "UpdateLoggingConfiguration",
+            |i| json!({ "name": format!("n{i}") }),
+        ),
+        rows(json!([
+            {"step": "GetLoggingConfiguration has the last", "op": "GetLoggingConfiguration",
+             "in": {"identifier": "$lc"}, "ok": {"updateTime": "$lc_t10"}},
+        ])),
+    ]);
+    let cwl = json!({"cloudWatchLogs": {"logGroupName": "group"}});
+    let lc_members = rows(json!([
+        {"step": "a logging configuration", "op": NEW_LC,
+         "in": {"name": "original", "destinationConfiguration": cwl, "tags": {"t": "1"}},
+         "save": {"lc": "arn", "created": "createTime"}, "ok": {}},
+        {"step": "rename", "op": "UpdateLoggingConfiguration",
+         "in": {"identifier": "$lc", "name": "renamed"},
+         "ok": {"name": "renamed", "destinationConfiguration": cwl, "tags": {"t": "1"}}},
+        {"step": "a new destination", "op": "UpdateLoggingConfiguration",
+         "in": {"identifier": "$lc", "destinationConfiguration": s3("bucket")}, "ok": {}},
+        {"step": "only the destination changed", "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$lc"},
+         "ok": {"name": "renamed", "destinationConfiguration": s3("bucket"),
+                "createTime": "$created"}},
+    ]));
+    run(vec![
+        ("update_room_changes_only_the_given_members", given_members),
+        ("update_room_sets_and_removes_the_handler", handler_rows),
+        (
+            "update_room_logging_configuration_list_replaces_and_clears",
+            list_rows,
+        ),
+        (
+            "update_time_strictly_increases_on_back_to_back_updates",
+            back_to_back_updates,
+        ),
+        (
+            "update_logging_configuration_changes_only_the_given_members",
+            lc_members,
+        ),
+    ]);
+}
+
+// ---------------------------------------------------------------------------
+// 7. References, resource quotas, logging-configuration states
+// ---------------------------------------------------------------------------
+
+#[test]
+fn references_between_rooms_and_logging_configurations() {
+    let with_lcs = |lcs: Value| json!({ "loggingConfigurationIdentifiers": lcs });
+    let missing = rows(json!([
+        new_lc("lc", "bucket"),
+        {"step": "CreateRoom", "op": "CreateRoom", "in": with_lcs(json!(["$lc", MISSING_LC])),
+         "err": {"status": 404, "code": NOT_FOUND, "resourceId": "BBBBBBBBBBBB"}},
+        {"step": "no room was created", "op": "ListRooms", "ok": {"rooms": []}},
+        new_room("room", json!({})),
+        {"step": "UpdateRoom", "op": "UpdateRoom",
+         "in": {"identifier": "$room", "loggingConfigurationIdentifiers": [MISSING_LC]},
+         "err": NOT_FOUND_404},
+        {"step": "nothing applied", "op": "GetRoom", "in": {"identifier": "$room"},
+         "ok": {"loggingConfigurationIdentifiers": null}},
+    ]));
+    let referenced = rows(json!([
+        new_lc("lc", "bucket"),
+        new_room("r1", with_lcs(json!(["$lc"]))),
+        new_room("r2", with_lcs(json!(["$lc"]))),
+        {"step": "referenced by two rooms", "op": "DeleteLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "err": CONFLICT_409},
+        {"step": "it still exists", "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "ok": {"state": "ACTIVE"}},
+        {"step": "detach from r1", "op": "UpdateRoom",
+         "in": {"identifier": "$r1", "loggingConfigurationIdentifiers": []}, "ok": {}},
+        {"step": "still referenced by one room", "op": "DeleteLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "err": CONFLICT_409},
+        {"step": "delete r2", "op": "DeleteRoom", "in": {"identifier": "$r2"}, "ok": {}},
+        {"step": "detached: delete works", "op": "DeleteLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "ok": {}},
+        {"step": "deleted", "op": "GetLoggingConfiguration", "in": {"identifier": "$lc"},
+         "err": NOT_FOUND_404},
+    ]));
+    let not_active = rows(json!([
+        new_room("room", json!({})),
+        new_lc("lc", "bucket"),
+        {"step": "CreateRoom referencing a CREATING configuration", "op": "CreateRoom",
+         "in": with_lcs(json!(["$lc"])), "err": CONFLICT_409},
+        {"step": "UpdateRoom referencing a CREATING configuration", "op": "UpdateRoom",
+         "in": {"identifier": "$room", "loggingConfigurationIdentifiers": ["$lc"]},
+         "err": CONFLICT_409},
+        {"step": "wait", "op": "waitActive", "in": {"arn": "$lc"}},
+        new_room("ACTIVE: CreateRoom works", with_lcs(json!(["$lc"]))),
+        new_lc("failed", "bucket"),
+        {"step": "force CREATE_FAILED", "op": "force",
+         "in": {"arn": "$failed", "state": "CREATE_FAILED"}},
+        {"step": "CreateRoom referencing a CREATE_FAILED configuration", "op": "CreateRoom",
+         "in": with_lcs(json!(["$failed"])), "err": CONFLICT_409},
+    ]));
+    let default = EmulatorConfig::default;
+    run_configured(vec![
+        (
+            "room_referencing_a_missing_logging_configuration_is_404",
+            default(),
+            missing,
+        ),
+        (
+            "a_referenced_logging_configuration_cannot_be_deleted_until_detached",
+            default(),
+            referenced,
+        ),
+        (
+            "referencing_a_logging_configuration_that_is_not_active_is_409",
+            delayed(),
+            not_active,
+        ),
+    ]);
+}
+
+#[test]
+fn resource_quotas_answer_402_with_the_limit() {
+    let quota = |limit: usize| {
+        json!({"status": 402, "code": QUOTA, "limit": limit, "resourceId": ACCOUNT,
+               "resourceType": "ROOM", "message": "<nonempty>"})
+    };
+    let logging_configurations = steps(vec![
+        create_n(
+            10,
+            NEW_LC,
+            "lc",
+            |i| json!({ "destinationConfiguration": s3(&format!("bucket-{i}")) }),
+        ),
+        rows(json!([
+            {"step": "the 11th", "op": NEW_LC, "in": {"destinationConfiguration": s3("eleventh")},
+             "err": quota(10)},
+            {"step": "nothing created", "op": "ListLoggingConfigurations",
+             "ok": {"loggingConfigurations": "<len 10>"}},
+            {"step": "delete one", "op": "DeleteLoggingConfiguration",
+             "in": {"identifier": "$lc3"}, "ok": {}},
+            {"step": "frees a place", "op": NEW_LC,
+             "in": {"destinationConfiguration": s3("replacement")}, "ok": {}},
+            {"step": "full again", "op": NEW_LC, "in": {"destinationConfiguration": s3("again")},
+             "err": "402 ServiceQuotaExceededException"},
+        ])),
+    ]);
+    let rooms = steps(vec![
+        create_n(3, "CreateRoom", "r", |_| json!({})),
+        rows(json!([
+            {"step": "the 4th room", "op": "CreateRoom", "in": {"name": "fourth"},
+             "err": quota(3)},
+            {"step": "nothing created", "op": "ListRooms", "ok": {"rooms": "<len 3>"}},
+            {"step": "delete one", "op": "DeleteRoom", "in": {"identifier": "$r0"}, "ok": {}},
+            {"step": "frees a place", "op": "CreateRoom", "ok": {}},
+        ])),
+    ]);
+    let three_rooms = EmulatorConfig {
         room_quota: 3,
         ..EmulatorConfig::default()
-    });
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let first = new_room(&client).await;
-        new_room(&client).await;
-        new_room(&client).await;
-        let e = assert_error(
-            client.create_room().name("fourth").send().await,
-            402,
-            "ServiceQuotaExceededException",
-            "the 4th room",
-        );
-        match e.into_service_error() {
-            CreateRoomError::ServiceQuotaExceededException(q) => {
-                assert_eq!(q.limit(), 3);
-                assert_eq!(q.resource_id(), ACCOUNT);
-                assert!(!q.message().is_empty());
-            }
-            other => panic!("expected ServiceQuotaExceededException, got {other:?}"),
-        }
-        assert_eq!(client.list_rooms().send().await.unwrap().rooms().len(), 3);
-        client
-            .delete_room()
-            .identifier(&first)
-            .send()
-            .await
-            .unwrap();
-        new_room(&client).await;
-    });
+    };
+    run_configured(vec![
+        (
+            "logging_configuration_quota_is_ten_and_frees_up_on_delete",
+            EmulatorConfig::default(),
+            logging_configurations,
+        ),
+        ("room_quota_answers_402_with_limit", three_rooms, rooms),
+    ]);
 }
 
-// ---------------------------------------------------------------------------
-// 10. Logging-configuration states
-// ---------------------------------------------------------------------------
+/// Rows: Get and List show `$lc` in `state`.
+fn state_is(state: &str) -> Vec<Step> {
+    rows(json!([
+        {"step": format!("Get shows {state}"), "op": "GetLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "ok": {"state": state}},
+        {"step": format!("List shows {state}"), "op": "ListLoggingConfigurations",
+         "ok": {"loggingConfigurations": [{"arn": "$lc", "state": state}]}},
+    ]))
+}
 
-async fn listed_state(client: &Client, arn: &str) -> LoggingConfigurationState {
-    let out = client.list_logging_configurations().send().await.unwrap();
-    out.logging_configurations()
-        .iter()
-        .find(|l| l.arn() == Some(arn))
-        .expect("listed")
-        .state()
-        .expect("state")
-        .clone()
+/// Rows: `$lc`, being `state`, can be neither updated nor deleted.
+fn busy(state: &str) -> Vec<Step> {
+    rows(json!([
+        {"step": format!("Update while {state}"), "op": "UpdateLoggingConfiguration",
+         "in": {"identifier": "$lc", "name": "x"}, "err": CONFLICT_409},
+        {"step": format!("Delete while {state}"), "op": "DeleteLoggingConfiguration",
+         "in": {"identifier": "$lc"}, "err": CONFLICT_409},
+    ]))
+}
+
+/// Rows forcing `$lc` into `state`.
+fn force(state: &str) -> Vec<Step> {
+    rows(json!([
+        {"step": format!("force {state}"), "op": "force", "in": {"arn": "$lc", "state": state}},
+    ]))
 }
 
 #[test]
-fn logging_configuration_state_transitions_with_a_delay() {
-    let delay = Duration::from_millis(1000);
-    let emu = common::emulator(EmulatorConfig {
-        logging_config_delay: delay,
-        ..EmulatorConfig::default()
+fn logging_configuration_states() {
+    let start = act("start the clock", |cx| {
+        cx.set("started", now_ms());
+        Ok(())
     });
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let started = Instant::now();
-        let created = client
-            .create_logging_configuration()
-            .destination_configuration(s3("bucket"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            created.state(),
-            Some(&CreateLoggingConfigurationState::Active)
-        );
-        let arn = created.arn().unwrap();
-        assert_eq!(
-            lc_state(&client, arn).await,
-            LoggingConfigurationState::Creating
-        );
-        assert_eq!(
-            listed_state(&client, arn).await,
-            LoggingConfigurationState::Creating
-        );
-        let e = assert_error(
-            client
-                .update_logging_configuration()
-                .identifier(arn)
-                .name("too-early")
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "Update while CREATING",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            UpdateLoggingConfigurationError::ConflictException(_)
-        ));
-        assert_error(
-            client
-                .delete_logging_configuration()
-                .identifier(arn)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "Delete while CREATING",
-        );
-        wait_active(&client, arn, Duration::from_secs(10)).await;
-        assert!(
-            started.elapsed() + Duration::from_millis(50) >= delay,
-            "ACTIVE only after the delay"
-        );
-        assert_eq!(
-            listed_state(&client, arn).await,
-            LoggingConfigurationState::Active
-        );
-
-        let updated = client
-            .update_logging_configuration()
-            .identifier(arn)
-            .name("later")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            updated.state(),
-            Some(&UpdateLoggingConfigurationState::Active)
-        );
-        assert_eq!(
-            lc_state(&client, arn).await,
-            LoggingConfigurationState::Updating
-        );
-        assert_eq!(
-            listed_state(&client, arn).await,
-            LoggingConfigurationState::Updating
-        );
-        assert_error(
-            client
-                .delete_logging_configuration()
-                .identifier(arn)
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "Delete while UPDATING",
-        );
-        assert_error(
-            client
-                .update_logging_configuration()
-                .identifier(arn)
-                .name("again")
-                .send()
-                .await,
-            409,
-            "ConflictException",
-            "Update while UPDATING",
-        );
-        wait_active(&client, arn, Duration::from_secs(10)).await;
-        let got = client
-            .get_logging_configuration()
-            .identifier(arn)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(got.name(), Some("later"), "the accepted update was applied");
-        client
-            .delete_logging_configuration()
-            .identifier(arn)
-            .send()
-            .await
-            .expect("ACTIVE: delete works");
-    });
-}
-
-#[test]
-fn forced_logging_configuration_state_is_visible_through_get_and_list() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let arn = new_lc(&client, "bucket").await;
-        for (forced, expected) in [
-            ("CREATE_FAILED", LoggingConfigurationState::CreateFailed),
-            ("UPDATE_FAILED", LoggingConfigurationState::UpdateFailed),
-            ("DELETE_FAILED", LoggingConfigurationState::DeleteFailed),
-            ("ACTIVE", LoggingConfigurationState::Active),
-        ] {
-            emu.set_logging_configuration_state(&arn, forced)
-                .expect("force state");
-            assert_eq!(
-                lc_state(&client, &arn).await,
-                expected,
-                "Get after {forced}"
-            );
-            assert_eq!(
-                listed_state(&client, &arn).await,
-                expected,
-                "List after {forced}"
-            );
-        }
-        let err = emu
-            .set_logging_configuration_state(&arn, "BROKEN")
-            .unwrap_err();
-        assert!(err.contains("unknown state"), "{err}");
-        assert!(emu
-            .set_logging_configuration_state(MISSING_LC, "ACTIVE")
-            .is_err());
-        assert_eq!(
-            lc_state(&client, &arn).await,
-            LoggingConfigurationState::Active
-        );
-    });
-}
-
-#[test]
-fn forced_transitional_state_blocks_update_and_delete() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let arn = new_lc(&client, "bucket").await;
-        for forced in ["CREATING", "UPDATING"] {
-            emu.set_logging_configuration_state(&arn, forced)
-                .expect("force state");
-            // docs/emulator.md: one that is CREATING / UPDATING can be neither
-            // updated nor deleted (409).
-            assert_error(
-                client
-                    .update_logging_configuration()
-                    .identifier(&arn)
-                    .name("x")
-                    .send()
-                    .await,
-                409,
-                "ConflictException",
-                &format!("Update while {forced}"),
-            );
-            assert_error(
-                client
-                    .delete_logging_configuration()
-                    .identifier(&arn)
-                    .send()
-                    .await,
-                409,
-                "ConflictException",
-                &format!("Delete while {forced}"),
-            );
+    let elapsed = act("ACTIVE only after the delay", |cx| {
+        let elapsed = now_ms() - cx.vars["started"].as_i64().unwrap_or(0);
+        match elapsed + 50 >= 1000 {
+            true => Ok(()),
+            false => Err(format!("ACTIVE after {elapsed} ms")),
         }
     });
+    let wait = || rows(json!([{"step": "wait", "op": "waitActive", "in": {"arn": "$lc"}}]));
+    let transitions = steps(vec![
+        vec![start],
+        rows(json!([
+            {"step": "Create answers ACTIVE", "op": NEW_LC,
+             "in": {"destinationConfiguration": s3("bucket")}, "save": {"lc": "arn"},
+             "ok": {"state": "ACTIVE"}},
+        ])),
+        state_is("CREATING"),
+        busy("CREATING"),
+        wait(),
+        vec![elapsed],
+        state_is("ACTIVE"),
+        rows(json!([
+            {"step": "Update answers ACTIVE", "op": "UpdateLoggingConfiguration",
+             "in": {"identifier": "$lc", "name": "later"}, "ok": {"state": "ACTIVE"}},
+        ])),
+        state_is("UPDATING"),
+        busy("UPDATING"),
+        wait(),
+        rows(json!([
+            {"step": "the accepted update was applied", "op": "GetLoggingConfiguration",
+             "in": {"identifier": "$lc"}, "ok": {"name": "later"}},
+            {"step": "ACTIVE: delete works", "op": "DeleteLoggingConfiguration",
+             "in": {"identifier": "$lc"}, "ok": {}},
+        ])),
+    ]);
+    let refused = act(
+        "forcing an unknown state or a missing configuration fails",
+        |cx| {
+            let emu = cx.emu();
+            let broken = emu.set_logging_configuration_state(&cx.text("lc"), "BROKEN");
+            let err = broken.err().unwrap_or_default();
+            expect_eq(err.contains("unknown state"), true)
+                .map_err(|_| format!("BROKEN: {err:?}"))?;
+            let missing = emu.set_logging_configuration_state(MISSING_LC, "ACTIVE");
+            expect_eq(missing.is_err(), true)
+        },
+    );
+    let mut forced = vec![rows(json!([new_lc("lc", "bucket")]))];
+    for state in ["CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED", "ACTIVE"] {
+        forced.extend([force(state), state_is(state)]);
+    }
+    forced.extend([vec![refused], state_is("ACTIVE")]);
+    // docs/emulator.md: one that is CREATING / UPDATING can be neither
+    // updated nor deleted (409).
+    let blocked = steps(vec![
+        rows(json!([new_lc("lc", "bucket")])),
+        force("CREATING"),
+        busy("CREATING"),
+        force("UPDATING"),
+        busy("UPDATING"),
+    ]);
+    let default = EmulatorConfig::default;
+    run_configured(vec![
+        (
+            "logging_configuration_state_transitions_with_a_delay",
+            delayed(),
+            transitions,
+        ),
+        (
+            "forced_logging_configuration_state_is_visible_through_get_and_list",
+            default(),
+            steps(forced),
+        ),
+        (
+            "forced_transitional_state_blocks_update_and_delete",
+            default(),
+            blocked,
+        ),
+    ]);
 }
 
 // ---------------------------------------------------------------------------
-// 11. Chat operations: missing rooms and attributes
-// ---------------------------------------------------------------------------
-
-#[test]
-fn chat_operations_on_a_missing_room_are_404() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let e = assert_error(
-            client
-                .create_chat_token()
-                .room_identifier(MISSING_ROOM)
-                .user_id("u")
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "CreateChatToken",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            CreateChatTokenError::ResourceNotFoundException(_)
-        ));
-        let e = assert_error(
-            client
-                .send_event()
-                .room_identifier(MISSING_ROOM)
-                .event_name("e")
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "SendEvent",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            SendEventError::ResourceNotFoundException(_)
-        ));
-        let e = assert_error(
-            client
-                .delete_message()
-                .room_identifier(MISSING_ROOM)
-                .id("AbCdEfGhIjKl")
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "DeleteMessage",
-        );
-        assert!(matches!(
-            e.into_service_error(),
-            DeleteMessageError::ResourceNotFoundException(_)
-        ));
-        let e = assert_error(
-            client
-                .disconnect_user()
-                .room_identifier(MISSING_ROOM)
-                .user_id("u")
-                .send()
-                .await,
-            404,
-            "ResourceNotFoundException",
-            "DisconnectUser",
-        );
-        match e.into_service_error() {
-            DisconnectUserError::ResourceNotFoundException(nf) => {
-                assert_eq!(nf.resource_id(), "AAAAAAAAAAAA")
-            }
-            other => panic!("expected ResourceNotFoundException, got {other:?}"),
-        }
-    });
-}
-
-#[test]
-fn chat_attributes_are_limited_to_1_kb() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let room = new_room(&client).await;
-        // Sizes are UTF-8 bytes of keys and values: "é" is 2 bytes.
-        let exactly_1024 = [
-            tags(&[("k", &"v".repeat(1023))]),
-            tags(&[("ab", &"é".repeat(511))]),
-            tags(&[("a", &"x".repeat(500)), ("b", &"y".repeat(522))]),
-        ];
-        let over = [
-            tags(&[("k", &"v".repeat(1024))]),
-            tags(&[("ab", &"é".repeat(512))]),
-            tags(&[("a", &"x".repeat(500)), ("b", &"y".repeat(523))]),
-        ];
-        for attrs in &exactly_1024 {
-            client
-                .create_chat_token()
-                .room_identifier(&room)
-                .user_id("u")
-                .set_attributes(Some(attrs.clone()))
-                .send()
-                .await
-                .expect("CreateChatToken with 1024 bytes of attributes");
-            client
-                .send_event()
-                .room_identifier(&room)
-                .event_name("e")
-                .set_attributes(Some(attrs.clone()))
-                .send()
-                .await
-                .expect("SendEvent with 1024 bytes of attributes");
-        }
-        for attrs in &over {
-            assert_validation(
-                client
-                    .create_chat_token()
-                    .room_identifier(&room)
-                    .user_id("u")
-                    .set_attributes(Some(attrs.clone()))
-                    .send()
-                    .await,
-                &["attributes"],
-                "CreateChatToken over 1 KB",
-            );
-            assert_validation(
-                client
-                    .send_event()
-                    .room_identifier(&room)
-                    .event_name("e")
-                    .set_attributes(Some(attrs.clone()))
-                    .send()
-                    .await,
-                &["attributes"],
-                "SendEvent over 1 KB",
-            );
-        }
-    });
-}
-
-// ---------------------------------------------------------------------------
-// 12. The request log
+// 8. The request log
 // ---------------------------------------------------------------------------
 
 #[test]
 fn request_log_records_every_sdk_call_exactly() {
     let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
-    emu.block_on(async {
-        let arn = client
-            .create_room()
-            .name("logged")
-            .tags("team", "video")
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
-        client.get_room().identifier(&arn).send().await.unwrap();
-        let _ = client.get_room().identifier(MISSING_ROOM).send().await;
-        let _ = client.create_room().maximum_message_length(0).send().await;
-        client
-            .tag_resource()
-            .resource_arn(&arn)
-            .tags("a b", "1")
-            .tags("c/d", "2")
-            .send()
-            .await
-            .unwrap();
-        client
-            .untag_resource()
-            .resource_arn(&arn)
-            .tag_keys("a b")
-            .tag_keys("c/d")
-            .send()
-            .await
-            .unwrap();
-        client
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .unwrap();
-        client.delete_room().identifier(&arn).send().await.unwrap();
-
-        assert_eq!(emu.count("CreateRoom"), 2);
-        assert_eq!(emu.count("GetRoom"), 2);
-        assert_eq!(emu.count("ListRooms"), 0);
-        let expected_counts: BTreeMap<String, u64> = [
-            ("CreateRoom", 2),
-            ("DeleteRoom", 1),
-            ("GetRoom", 2),
-            ("ListTagsForResource", 1),
-            ("TagResource", 1),
-            ("UntagResource", 1),
-        ]
+    let mut cx = Ctx::new(&emu);
+    let mut checks = Checks(cx.run(&rows(json!([
+        {"step": "CreateRoom", "op": "CreateRoom",
+         "in": {"name": "logged", "tags": {"team": "video"}}, "save": {"arn": "arn"}, "ok": {}},
+        {"step": "GetRoom", "op": "GetRoom", "in": {"identifier": "$arn"}, "ok": {}},
+        {"step": "GetRoom of a missing room", "op": "GetRoom", "in": {"identifier": MISSING_ROOM},
+         "err": NOT_FOUND_404},
+        {"step": "an invalid CreateRoom", "op": "CreateRoom", "in": {"maximumMessageLength": 0},
+         "invalid": ["maximumMessageLength"]},
+        {"step": "TagResource", "op": "TagResource",
+         "in": {"resourceArn": "$arn", "tags": {"a b": "1", "c/d": "2"}}, "ok": {}},
+        {"step": "UntagResource", "op": "UntagResource",
+         "in": {"resourceArn": "$arn", "tagKeys": ["a b", "c/d"]}, "ok": {}},
+        {"step": "ListTagsForResource", "op": "ListTagsForResource",
+         "in": {"resourceArn": "$arn"}, "ok": {}},
+        {"step": "DeleteRoom", "op": "DeleteRoom", "in": {"identifier": "$arn"}, "ok": {}},
+    ]))));
+    let arn = cx.text("arn");
+    let counts = ["CreateRoom", "GetRoom", "ListRooms"].map(|op| emu.count(op));
+    checks.eq("count(op)", counts, [2, 2, 0]);
+    let counts = [
+        ("CreateRoom", 2),
+        ("DeleteRoom", 1),
+        ("GetRoom", 2),
+        ("ListTagsForResource", 1),
+        ("TagResource", 1),
+        ("UntagResource", 1),
+    ];
+    let counts = counts
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(op, n)| (op.to_string(), n))
         .collect();
-        assert_eq!(emu.counts(), expected_counts);
+    checks.eq("counts()", emu.counts(), counts);
+    let log = emu.requests();
+    let summary: Vec<Value> = log
+        .iter()
+        .map(|r| json!([r.seq, r.operation, r.method, r.status, r.error, r.input]))
+        .collect();
+    let expected = json!([
+        [1, "CreateRoom", "POST", 200, null, {"name": "logged", "tags": {"team": "video"}}],
+        [2, "GetRoom", "POST", 200, null, {"identifier": arn}],
+        [3, "GetRoom", "POST", 404, NOT_FOUND, {"identifier": MISSING_ROOM}],
+        [4, "CreateRoom", "POST", 400, "ValidationException", {"maximumMessageLength": 0}],
+        [5, "TagResource", "POST", 200, null,
+         {"resourceArn": arn, "tags": {"a b": "1", "c/d": "2"}}],
+        [6, "UntagResource", "DELETE", 200, null, {"resourceArn": arn, "tagKeys": ["a b", "c/d"]}],
+        [7, "ListTagsForResource", "GET", 200, null, {"resourceArn": arn}],
+        [8, "DeleteRoom", "POST", 204, null, {"identifier": arn}],
+    ]);
+    checks.eq(
+        "seq, operation, method, status, error, input",
+        json!(summary),
+        expected,
+    );
+    let path = |i: usize| log.get(i).map_or("", |r| r.path.as_str());
+    checks.eq("the path of an operation", path(0), "/CreateRoom");
+    let tag_path = path(5).strip_prefix("/tags/").unwrap_or("not /tags/");
+    checks.is(
+        "the ARN travels percent-encoded",
+        !tag_path.contains(['/', ':']),
+        path(5),
+    );
+    checks.is(
+        "latencies",
+        log.iter().all(|r| r.latency_ms >= 0.0),
+        "negative",
+    );
+    emu.clear_requests();
+    checks.eq(
+        "cleared",
+        (emu.requests().len(), emu.count("CreateRoom")),
+        (0, 0),
+    );
+    checks.matches("ListRooms", json!({}), &cx.call("ListRooms", json!({})));
+    let log: Vec<Value> = emu
+        .requests()
+        .iter()
+        .map(|r| json!([r.operation, r.status, r.input]))
+        .collect();
+    checks.eq(
+        "only the new request",
+        json!(log),
+        json!([["ListRooms", 200, {}]]),
+    );
+    checks.finish();
+}
 
-        let log = emu.requests();
-        let summary: Vec<(u64, &str, &str, u16, Option<&str>)> = log
-            .iter()
-            .map(|r| {
-                (
-                    r.seq,
-                    r.operation.as_str(),
-                    r.method.as_str(),
-                    r.status,
-                    r.error.as_deref(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            summary,
-            [
-                (1, "CreateRoom", "POST", 200, None),
-                (2, "GetRoom", "POST", 200, None),
-                (3, "GetRoom", "POST", 404, Some("ResourceNotFoundException")),
-                (4, "CreateRoom", "POST", 400, Some("ValidationException")),
-                (5, "TagResource", "POST", 200, None),
-                (6, "UntagResource", "DELETE", 200, None),
-                (7, "ListTagsForResource", "GET", 200, None),
-                (8, "DeleteRoom", "POST", 204, None),
-            ]
-        );
-        let inputs: Vec<&Value> = log.iter().map(|r| &r.input).collect();
-        assert_eq!(
-            inputs,
-            [
-                &json!({"name": "logged", "tags": {"team": "video"}}),
-                &json!({"identifier": arn}),
-                &json!({"identifier": MISSING_ROOM}),
-                &json!({"maximumMessageLength": 0}),
-                &json!({"resourceArn": arn, "tags": {"a b": "1", "c/d": "2"}}),
-                &json!({"resourceArn": arn, "tagKeys": ["a b", "c/d"]}),
-                &json!({"resourceArn": arn}),
-                &json!({"identifier": arn}),
-            ]
-        );
-        assert_eq!(log[0].path, "/CreateRoom");
-        assert!(log[5].path.starts_with("/tags/"), "{}", log[5].path);
-        assert!(
-            !log[5]
-                .path
-                .trim_start_matches("/tags/")
-                .contains(['/', ':']),
-            "the ARN travels percent-encoded: {}",
-            log[5].path
-        );
-        assert!(log.iter().all(|r| r.latency_ms >= 0.0));
+// ---------------------------------------------------------------------------
+// 9. The rows themselves
+// ---------------------------------------------------------------------------
 
-        emu.clear_requests();
-        assert!(emu.requests().is_empty());
-        assert_eq!(emu.count("CreateRoom"), 0);
-        client.list_rooms().send().await.unwrap();
-        let log = emu.requests();
-        assert_eq!(log.len(), 1);
-        assert_eq!(
-            (log[0].operation.as_str(), log[0].status),
-            ("ListRooms", 200)
-        );
-        assert_eq!(log[0].input, json!({}));
-    });
+/// Guards the tables above against passing vacuously: each of these rows
+/// expects what the emulator does not answer, and each must be reported.
+#[test]
+fn a_row_with_a_wrong_expectation_fails() {
+    let emu = common::default_emulator();
+    let mut cx = Ctx::new(&emu);
+    let setup = rows(json!([
+        {"step": "a room", "op": "CreateRoom", "save": {"room": "arn", "t": "updateTime"},
+         "ok": {}},
+    ]));
+    assert_failures(cx.run(&setup));
+    let room = json!({"identifier": "$room"});
+    let wrong = json!([
+        {"step": "another value", "op": "GetRoom", "in": room, "ok": {"name": "x"}},
+        {"step": "absent, but present", "op": "GetRoom", "in": room, "ok": {"tags": null}},
+        {"step": "a nested object's members", "op": "GetRoom", "in": room,
+         "ok": {"tags": {"a": "1"}}},
+        {"step": "<after> itself", "op": "GetRoom", "in": room, "ok": {"updateTime": "<after $t>"}},
+        {"step": "<not> itself", "op": "GetRoom", "in": room, "ok": {"arn": "<not $room>"}},
+        {"step": "<id> of an ARN", "op": "GetRoom", "in": room, "ok": {"arn": "<id>"}},
+        {"step": "<now+1m> of now", "op": "GetRoom", "in": room, "ok": {"createTime": "<now+1m>"}},
+        {"step": "<len 2> of one", "op": "ListRooms", "ok": {"rooms": "<len 2>"}},
+        {"step": "an array of another length", "op": "ListRooms", "ok": {"rooms": []}},
+        {"step": "an error, but it succeeds", "op": "GetRoom", "in": room, "err": NOT_FOUND_404},
+        {"step": "a success, but it fails", "op": "GetRoom", "in": {"identifier": MISSING_ROOM},
+         "ok": {}},
+        {"step": "another status", "op": "GetRoom", "in": {"identifier": MISSING_ROOM},
+         "err": "400 ResourceNotFoundException"},
+        {"step": "another field", "op": "CreateRoom", "in": {"maximumMessageLength": 0},
+         "invalid": ["name"]},
+        {"step": "a $var never saved", "op": "GetRoom", "in": {"identifier": "$nope"}, "ok": {}},
+        {"step": "a misspelt key", "op": "GetRoom", "in": room, "okay": {}},
+        {"step": "no expectation", "op": "GetRoom", "in": room},
+        {"step": "other log records", "op": "logged", "in": {"op": "GetRoom", "statuses": [200]}},
+    ]);
+    let n = wrong.as_array().map_or(0, Vec::len);
+    let failed = cx.run(&rows(wrong));
+    assert_eq!(failed.len(), n, "every wrong row is reported: {failed:#?}");
 }
