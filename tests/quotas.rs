@@ -22,7 +22,10 @@ fn aws_quotas() -> BackgroundEmulator {
 fn manifest(dir: &Path, stack: &str, rooms: usize) -> PathBuf {
     let mut m = format!("version: 1\nstack: {stack}\nrooms:\n");
     for i in 0..rooms {
-        m.push_str(&format!("  room-{i:03}:\n    maximumMessageLength: {}\n", 100 + i));
+        m.push_str(&format!(
+            "  room-{i:03}:\n    maximumMessageLength: {}\n",
+            100 + i
+        ));
     }
     let path = dir.join(format!("{stack}.yaml"));
     std::fs::write(&path, m).expect("write manifest");
@@ -41,7 +44,10 @@ fn at_once(endpoint: &str, runs: Vec<Vec<String>>) -> Vec<(i32, String, String)>
             })
         })
         .collect();
-    handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect()
 }
 
 fn throttled(emu: &BackgroundEmulator, operation: &str) -> usize {
@@ -169,7 +175,10 @@ fn api_share_leaves_the_rest_of_the_quota_to_the_accounts_applications() {
     app.join().expect("application thread");
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("No changes."), "{out}");
-    assert!(app_calls.load(Ordering::SeqCst) >= 10, "the application ran alongside");
+    assert!(
+        app_calls.load(Ordering::SeqCst) >= 10,
+        "the application ran alongside"
+    );
     assert_eq!(
         app_throttled.load(Ordering::SeqCst),
         0,

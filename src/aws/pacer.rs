@@ -12,8 +12,9 @@
 //!   that leaves less than 3 calls a second), so the rest stays free for the
 //!   application that shares the account.
 //! - Adaptive: a throttled answer means someone else uses the quota too; the
-//!   operation's rate halves (and stops bursting), then creeps back up by a
-//!   twentieth of its ceiling per successful call.
+//!   operation's rate halves (at most once a second: the answers to calls
+//!   already in flight say nothing new) and stops bursting, then creeps back
+//!   up by a twentieth of its ceiling per successful call.
 //! - Unpaced: against an endpoint that enforces no rate quota (`--local`, or an
 //!   emulator answering `x-ivsctl-rate-quotas: off`) nothing waits.
 
@@ -47,6 +48,8 @@ struct OpPace {
     ceiling: f64,
     /// Calls that may go at once.
     burst_calls: f64,
+    /// When the rate was last halved.
+    decreased: Option<Instant>,
 }
 
 impl OpPace {
@@ -57,6 +60,7 @@ impl OpPace {
             rate: ceiling,
             ceiling,
             burst_calls: burst_calls(ceiling),
+            decreased: None,
         }
     }
 }
@@ -119,16 +123,20 @@ impl Pacer {
     }
 
     /// A throttled answer: halve the rate (not below a twentieth of the
-    /// ceiling), stop bursting, and push the schedule back one interval.
+    /// ceiling, and once a second at most) and stop bursting.
     pub fn throttled(&self, operation: &'static str, now: Instant) {
         let mut ops = self.ops.lock().unwrap_or_else(|p| p.into_inner());
         let p = ops
             .entry(operation)
             .or_insert_with(|| OpPace::new(operation, self.share, now));
-        p.rate = (p.rate / 2.0).max(p.ceiling / 20.0);
         p.burst_calls = 1.0;
-        let interval = Duration::from_secs_f64(1.0 / p.rate);
-        p.tat = p.tat.max(now) + interval;
+        if p.decreased
+            .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        p.decreased = Some(now);
+        p.rate = (p.rate / 2.0).max(p.ceiling / 20.0);
     }
 
     /// A successful answer: creep back towards the ceiling.
@@ -149,6 +157,11 @@ impl Pacer {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// One interval of `operation` at its current rate.
+    pub fn interval(&self, operation: &'static str) -> Duration {
+        Duration::from_secs_f64(1.0 / self.rate(operation))
     }
 
     /// The rate `operation` runs at now (for tests and `-v`).
@@ -228,11 +241,14 @@ mod tests {
         p.reserve("GetRoom", now);
         p.throttled("GetRoom", now);
         assert!((p.rate("GetRoom") - 2.5).abs() < 1e-9);
-        p.throttled("GetRoom", now);
-        p.throttled("GetRoom", now);
-        p.throttled("GetRoom", now);
-        p.throttled("GetRoom", now);
-        p.throttled("GetRoom", now);
+        p.throttled("GetRoom", now + Duration::from_millis(300));
+        assert!(
+            (p.rate("GetRoom") - 2.5).abs() < 1e-9,
+            "answers to calls already in flight: one decrease a second"
+        );
+        for s in 1..=6 {
+            p.throttled("GetRoom", now + Duration::from_secs(s));
+        }
         assert!((p.rate("GetRoom") - 0.25).abs() < 1e-9, "floor: 1/20 of 5");
         for _ in 0..100 {
             p.succeeded("GetRoom");

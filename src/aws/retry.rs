@@ -118,7 +118,13 @@ impl Api {
             if !again {
                 return Err(err);
             }
-            let delay = backoff(n, jitter());
+            // Throttled: the pacer has slowed the operation down and paces
+            // the retry; a jitter of up to one interval keeps processes
+            // throttled together from retrying together. Otherwise: backoff.
+            let delay = match err.retryable() {
+                Retryable::Throttled => self.pacer.interval(operation).mul_f64(jitter()),
+                _ => backoff(n, jitter()),
+            };
             self.observer.retrying(operation, target, &err, delay);
             tokio::time::sleep(delay).await;
         }
