@@ -1,12 +1,806 @@
 //! `apply`, `destroy`, `import`, saved plans, the safety rules, `--local` and
 //! the examples, through the real `ivsctl` binary against an in-process
-//! emulator.
+//! emulator (the contract: docs/usage.md).
+//!
+//! Most scenarios are data: `tests/cases/<name>/` (see tests/common/cases.rs)
+//! holds the manifest applied first, the manifest and commands under test,
+//! and a snapshot of each command's exact write calls (read from the
+//! emulator's request log, in a canonical order once apply's order contracts
+//! were checked on the real one), its output and the account afterwards.
+//! The tests below do not fit that shape: injected faults and quotas, states
+//! forced while apply runs, out-of-band edits between commands, terminals,
+//! `--local`, the examples.
 
 mod common;
 
-use common::TestContext;
+use common::{Output, TestContext};
+use ivsctl::emulator::{EmulatorConfig, Quotas};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
 
 #[test]
 fn cases() {
-    common::cases::run_all(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases"));
+    common::cases::run_all(Path::new(&repo("tests/cases")));
+}
+
+// ---------------------------------------------------------------------------
+// Failures: injected faults, a logging configuration that never becomes ACTIVE
+// ---------------------------------------------------------------------------
+
+/// The share of API requests the emulator answers with an injected 500 or
+/// 429 (applying nothing). At 0.8, ivsctl's 8 attempts per read leave
+/// 0.8^8 = 17% of reads failing, so a discovery of a dozen resources rarely
+/// succeeds and 15 applies often do not converge; at 0.7 they take 6 to 9
+/// (observed), and every create still fails more often than not.
+const FAULT_RATE: f64 = 0.7;
+/// Applies before giving up on convergence.
+const MAX_ATTEMPTS: usize = 20;
+
+const FAULT_MANIFEST: &str = r#"
+version: 1
+stack: flaky
+tags:
+  team: video
+loggingConfigurations:
+  one:
+    destination:
+      s3:
+        bucketName: flaky-one
+  two:
+    destination:
+      cloudWatchLogs:
+        logGroupName: flaky-two
+  three:
+    destination:
+      firehose:
+        deliveryStreamName: flaky-three
+rooms:
+  a:
+    maximumMessageLength: 100
+    loggingConfigurations: [one]
+  b:
+    messageReviewHandler:
+      uri: arn:aws:lambda:us-east-1:123456789012:function:review
+      fallbackResult: DENY
+    loggingConfigurations: [one, two]
+  c:
+    maximumMessageRatePerSecond: 3
+    tags:
+      env: prod
+  d: {}
+  e:
+    loggingConfigurations: [three]
+  f:
+    maximumMessageRatePerSecond: 99
+  g:
+    maximumMessageLength: 7
+"#;
+
+/// Panics if two live resources claim the same stack and key.
+fn assert_no_duplicates(ctx: &TestContext, attempt: usize) {
+    let mut seen = BTreeSet::new();
+    let (rooms, lcs) = (ctx.rooms_brief(), ctx.logging_configurations());
+    for (kind, r) in rooms
+        .iter()
+        .map(|r| ("room", r))
+        .chain(lcs.iter().map(|l| ("lc", l)))
+    {
+        let (stack, key) = (&r["tags"]["ivsctl:stack"], &r["tags"]["ivsctl:key"]);
+        if stack.is_string() && key.is_string() {
+            let owner = format!("{kind} {stack}/{key}");
+            assert!(
+                seen.insert(owner.clone()),
+                "attempt {attempt}: duplicate {owner}"
+            );
+        }
+    }
+}
+
+/// The report of a failed apply: one JSON document listing every failed and
+/// skipped action; whatever depends on a failed logging-configuration create
+/// is skipped.
+fn check_failed_report(doc: &Value, attempt: usize) -> usize {
+    let results = doc["results"].as_array().expect("results");
+    let status = |s: &str| results.iter().filter(|r| r["status"] == s).count();
+    for s in ["done", "failed", "skipped"] {
+        assert_eq!(doc["summary"][s], status(s), "attempt {attempt}: {doc:#}");
+    }
+    assert!(
+        status("failed") + status("skipped") > 0,
+        "exit 1 without a failed or skipped action: {doc:#}"
+    );
+    for r in results {
+        let why = match r["status"].as_str() {
+            Some("failed") => &r["error"],
+            Some("skipped") => &r["reason"],
+            Some("done") => continue,
+            other => panic!("status {other:?} in {doc:#}"),
+        };
+        assert!(why.as_str().is_some_and(|e| !e.is_empty()), "{r}");
+    }
+    let changes = doc["plan"]["resource_changes"].as_array().unwrap();
+    for failed in results.iter().filter(|r| {
+        r["status"] == "failed" && r["action"] == "create" && r["type"] == "loggingConfiguration"
+    }) {
+        let address = failed["address"].as_str().unwrap();
+        for change in changes.iter().filter(|c| c["type"] == "room") {
+            let refs = change["changes"].as_array().unwrap().iter();
+            let refs = refs.filter(|c| c["field"] == "loggingConfigurations");
+            if refs
+                .map(|c| c["after"].to_string())
+                .any(|a| a.contains(address))
+            {
+                let entry = results
+                    .iter()
+                    .find(|r| r["address"] == change["address"])
+                    .unwrap();
+                assert_eq!(entry["status"], "skipped", "{doc:#}");
+                assert!(
+                    entry["reason"].as_str().unwrap().contains(address),
+                    "{doc:#}"
+                );
+            }
+        }
+    }
+    status("failed")
+}
+
+#[test]
+fn with_injected_faults_apply_reports_failures_and_repeated_applies_converge_without_duplicates() {
+    let ctx = TestContext::with_config(EmulatorConfig {
+        fault_rate: FAULT_RATE,
+        seed: Some(7),
+        ..EmulatorConfig::default()
+    });
+    let file = ctx.file("m.yaml", FAULT_MANIFEST);
+    let mut reports_with_failures = 0;
+    let mut converged = false;
+    for attempt in 1..=MAX_ATTEMPTS {
+        let started = Instant::now();
+        let out = ctx.apply(&file, &["--format", "json"]);
+        eprintln!(
+            "attempt {attempt}: exit {} after {:?}; stderr:\n{}",
+            out.code,
+            started.elapsed(),
+            out.stderr
+        );
+        assert_no_duplicates(&ctx, attempt);
+        if out.code == 0 {
+            let doc = out.json();
+            assert_eq!(
+                (&doc["summary"]["failed"], &doc["summary"]["skipped"]),
+                (&json!(0), &json!(0)),
+                "{out}"
+            );
+            converged = true;
+            break;
+        }
+        out.failure();
+        if out.stdout.trim().is_empty() {
+            // Discovery itself gave up (the SDK's retries ran out): an error
+            // on stderr, no report.
+            out.stderr_contains("failed");
+            continue;
+        }
+        if check_failed_report(&out.json(), attempt) > 0 {
+            reports_with_failures += 1;
+        }
+    }
+    assert!(
+        converged,
+        "apply did not converge in {MAX_ATTEMPTS} attempts"
+    );
+    assert!(
+        reports_with_failures > 0,
+        "no attempt reported a failed action at fault rate {FAULT_RATE}"
+    );
+
+    // Live == manifest.
+    insta::assert_snapshot!(ctx.live(), @r#"
+    loggingConfigurations.one: {"destination":{"s3":{"bucketName":"flaky-one"}},"name":"one","state":"ACTIVE","tags":{"ivsctl:key":"one","ivsctl:stack":"flaky","team":"video"}}
+    loggingConfigurations.three: {"destination":{"firehose":{"deliveryStreamName":"flaky-three"}},"name":"three","state":"ACTIVE","tags":{"ivsctl:key":"three","ivsctl:stack":"flaky","team":"video"}}
+    loggingConfigurations.two: {"destination":{"cloudWatchLogs":{"logGroupName":"flaky-two"}},"name":"two","state":"ACTIVE","tags":{"ivsctl:key":"two","ivsctl:stack":"flaky","team":"video"}}
+    rooms.a: {"loggingConfigurations":["[loggingConfigurations.one]"],"maximumMessageLength":100,"maximumMessageRatePerSecond":10,"name":"a","tags":{"ivsctl:key":"a","ivsctl:stack":"flaky","team":"video"}}
+    rooms.b: {"loggingConfigurations":["[loggingConfigurations.one]","[loggingConfigurations.two]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"messageReviewHandler":{"fallbackResult":"DENY","uri":"arn:aws:lambda:us-east-1:123456789012:function:review"},"name":"b","tags":{"ivsctl:key":"b","ivsctl:stack":"flaky","team":"video"}}
+    rooms.c: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":3,"name":"c","tags":{"env":"prod","ivsctl:key":"c","ivsctl:stack":"flaky","team":"video"}}
+    rooms.d: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"d","tags":{"ivsctl:key":"d","ivsctl:stack":"flaky","team":"video"}}
+    rooms.e: {"loggingConfigurations":["[loggingConfigurations.three]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"e","tags":{"ivsctl:key":"e","ivsctl:stack":"flaky","team":"video"}}
+    rooms.f: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":99,"name":"f","tags":{"ivsctl:key":"f","ivsctl:stack":"flaky","team":"video"}}
+    rooms.g: {"loggingConfigurations":[],"maximumMessageLength":7,"maximumMessageRatePerSecond":10,"name":"g","tags":{"ivsctl:key":"g","ivsctl:stack":"flaky","team":"video"}}
+    "#);
+
+    // And a plan (retried past injected faults) shows no changes.
+    let plans = (0..15).map(|_| ctx.run(&["plan", "-f", &file, "--detailed-exitcode"]));
+    let plan = plans
+        .into_iter()
+        .find(|o| o.code != 1)
+        .expect("plan kept failing");
+    plan.success();
+}
+
+/// An emulator whose logging configurations stay CREATING for 10 minutes.
+fn slow_logging() -> TestContext {
+    TestContext::with_config(EmulatorConfig {
+        logging_config_delay: Duration::from_secs(600),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// Runs `apply` (with `extra`) in a thread; once `seen` matches a request of
+/// the log, runs `then`. Returns apply's output; panics when `seen` never
+/// matched.
+fn apply_and_meanwhile(
+    ctx: &TestContext,
+    file: &str,
+    extra: &[&str],
+    seen: impl Fn(&ivsctl::emulator::log::RequestRecord) -> bool,
+    then: impl FnOnce(),
+) -> Output {
+    std::thread::scope(|scope| {
+        let apply = scope.spawn(|| ctx.apply(file, extra));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !ctx.log().iter().any(&seen) {
+            if apply.is_finished() || Instant::now() > deadline {
+                panic!("apply never got there: {}", apply.join().unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        then();
+        apply.join().expect("apply thread")
+    })
+}
+
+/// Applies the case `new-lc-waits-until-active` while the new logging
+/// configuration is held in CREATING, then forces it to CREATE_FAILED once
+/// ivsctl created it and waits. Deterministic: it cannot become ACTIVE first.
+fn apply_with_failed_logging_configuration(ctx: &TestContext, format: &str) -> Output {
+    let file = ctx.file(
+        "m.yaml",
+        include_str!("cases/new-lc-waits-until-active/after.yaml"),
+    );
+    ctx.reset_log();
+    let created = |r: &ivsctl::emulator::log::RequestRecord| {
+        r.operation == "CreateLoggingConfiguration" && r.status == 200
+    };
+    apply_and_meanwhile(ctx, &file, &["--format", format], created, || {
+        let lc = ctx
+            .logging_configurations()
+            .pop()
+            .expect("the configuration");
+        assert_eq!(lc["state"], "CREATING");
+        let arn = lc["arn"].as_str().unwrap();
+        ctx.emu
+            .set_logging_configuration_state(arn, "CREATE_FAILED")
+            .unwrap();
+    })
+}
+
+#[test]
+fn a_logging_configuration_that_fails_skips_the_rooms_that_need_it_and_apply_exits_1() {
+    let ctx = slow_logging();
+    let out = apply_with_failed_logging_configuration(&ctx, "human");
+    out.failure();
+    // The report (stdout) names what was done, what failed and why, and what
+    // was skipped and why; independent work was not stopped; the dependent
+    // room was never attempted.
+    insta::assert_snapshot!(ctx.redact(&out.stdout), @r#"
+    ivsctl plan for stack wait in us-east-1
+
+      # loggingConfigurations.slow will be created
+      + loggingConfigurations.slow
+          + name        = "slow"
+          + destination = { s3 = { bucketName = "slow-logs" } }
+          + tags.ivsctl:key   = "slow"
+          + tags.ivsctl:stack = "wait"
+
+      # rooms.free will be created
+      + rooms.free
+          + name                        = "free"
+          + maximumMessageLength        = 42
+          + maximumMessageRatePerSecond = 10
+          + tags.ivsctl:key   = "free"
+          + tags.ivsctl:stack = "wait"
+
+      # rooms.needs will be created
+      + rooms.needs
+          + name                        = "needs"
+          + maximumMessageLength        = 500
+          + maximumMessageRatePerSecond = 10
+          + loggingConfigurations       = [ loggingConfigurations.slow ]
+          + tags.ivsctl:key   = "needs"
+          + tags.ivsctl:stack = "wait"
+
+    Plan: 3 to add, 0 to change, 0 to destroy.
+
+      ✗ loggingConfigurations.slow: create failed: GetLoggingConfiguration failed: logging configuration [loggingConfigurations.slow] is CREATE_FAILED
+      ✓ rooms.free: created ([DURATION])
+      - rooms.needs: create skipped: depends on loggingConfigurations.slow, which did not complete
+
+    Apply failed: 1 done, 1 failed, 1 skipped. Run apply again to retry: it re-reads the account and converges.
+    "#);
+    insta::assert_snapshot!(ctx.write_log(), @r#"
+    CreateLoggingConfiguration loggingConfigurations.slow {"destinationConfiguration":{"s3":{"bucketName":"slow-logs"}},"name":"slow","tags":{"ivsctl:key":"slow","ivsctl:stack":"wait"}}
+    GetLoggingConfiguration loggingConfigurations.slow
+    CreateRoom rooms.free {"maximumMessageLength":42,"maximumMessageRatePerSecond":10,"name":"free","tags":{"ivsctl:key":"free","ivsctl:stack":"wait"}}
+    "#);
+    insta::assert_snapshot!(ctx.live(), @r#"
+    loggingConfigurations.slow: {"destination":{"s3":{"bucketName":"slow-logs"}},"name":"slow","state":"CREATE_FAILED","tags":{"ivsctl:key":"slow","ivsctl:stack":"wait"}}
+    rooms.free: {"loggingConfigurations":[],"maximumMessageLength":42,"maximumMessageRatePerSecond":10,"name":"free","tags":{"ivsctl:key":"free","ivsctl:stack":"wait"}}
+    "#);
+}
+
+#[test]
+fn apply_format_json_reports_failed_and_skipped_actions_and_exits_1() {
+    let ctx = slow_logging();
+    let out = apply_with_failed_logging_configuration(&ctx, "json");
+    out.failure();
+    let mut doc = out.json();
+    doc["plan"] = json!("(the plan)");
+    insta::assert_snapshot!(ctx.redact(&format!("{doc:#}")), @r#"
+    {
+      "format_version": "1",
+      "plan": "(the plan)",
+      "region": "us-east-1",
+      "results": [
+        {
+          "action": "create",
+          "address": "loggingConfigurations.slow",
+          "arn": null,
+          "duration_ms": "[MS]",
+          "error": "GetLoggingConfiguration failed: logging configuration [loggingConfigurations.slow] is CREATE_FAILED",
+          "status": "failed",
+          "type": "loggingConfiguration"
+        },
+        {
+          "action": "create",
+          "address": "rooms.free",
+          "arn": "[rooms.free]",
+          "duration_ms": "[MS]",
+          "status": "done",
+          "type": "room"
+        },
+        {
+          "action": "create",
+          "address": "rooms.needs",
+          "arn": null,
+          "duration_ms": "[MS]",
+          "reason": "depends on loggingConfigurations.slow, which did not complete",
+          "status": "skipped",
+          "type": "room"
+        }
+      ],
+      "stack": "wait",
+      "summary": {
+        "done": 1,
+        "failed": 1,
+        "skipped": 1
+      }
+    }
+    "#);
+}
+
+#[test]
+fn after_a_logging_configuration_failed_the_plan_says_so() {
+    let ctx = slow_logging();
+    apply_with_failed_logging_configuration(&ctx, "human").failure();
+    // The configuration exists but is unusable: the plan must not present it
+    // as matching the manifest.
+    let out = ctx.run(&["plan", "-f", "m.yaml", "--format", "json"]);
+    insta::assert_snapshot!(ctx.redact(&format!("exit {}\n{}{}", out.code, out.stdout, out.stderr)), @"
+    exit 1
+      x loggingConfigurations.slow ([loggingConfigurations.slow]) is CREATE_FAILED: it cannot be used, and ivsctl never replaces a resource; delete it (aws ivschat delete-logging-configuration --identifier [loggingConfigurations.slow]), then apply again to create it anew
+    ");
+}
+
+#[test]
+fn a_room_waits_for_an_existing_logging_configuration_that_is_not_active_yet() {
+    let ctx = slow_logging();
+    // An earlier apply created the configuration; nothing needed it then, so
+    // nobody waited: it is still CREATING.
+    let lc_only = "version: 1\nstack: late\nloggingConfigurations:\n  slow:\n    destination:\n      s3:\n        bucketName: slow-logs\n";
+    let file = ctx.file("m.yaml", lc_only);
+    ctx.apply_ok(&file);
+    let lc = ctx.owned("late")["loggingConfigurations.slow"].clone();
+    assert_eq!(ctx.logging_configurations()[0]["state"], "CREATING");
+
+    // Now a room uses it: apply polls it, and creates the room once ACTIVE.
+    ctx.file(
+        "m.yaml",
+        &format!("{lc_only}rooms:\n  r:\n    loggingConfigurations: [slow]\n"),
+    );
+    ctx.reset_log();
+    let polled = |r: &ivsctl::emulator::log::RequestRecord| {
+        r.operation == "GetLoggingConfiguration" && r.input["identifier"] == lc.as_str()
+    };
+    let activate = || {
+        ctx.emu
+            .set_logging_configuration_state(&lc, "ACTIVE")
+            .unwrap()
+    };
+    apply_and_meanwhile(&ctx, &file, &[], polled, activate).success();
+    insta::assert_snapshot!(ctx.write_log(), @r#"
+    GetLoggingConfiguration loggingConfigurations.slow
+    CreateRoom rooms.r {"loggingConfigurationIdentifiers":["[loggingConfigurations.slow]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"r","tags":{"ivsctl:key":"r","ivsctl:stack":"late"}}
+    "#);
+    ctx.assert_no_changes(&file);
+}
+
+// ---------------------------------------------------------------------------
+// Saved plans and out-of-band changes
+// ---------------------------------------------------------------------------
+
+/// Applies the case `saved-plan-applies-once`'s before.yaml, then saves the
+/// plan to its after.yaml as `p.json`. Returns the owned ARNs after seeding.
+fn saved_plan(ctx: &TestContext) -> std::collections::BTreeMap<String, String> {
+    let base = ctx.file(
+        "base.yaml",
+        include_str!("cases/saved-plan-applies-once/before.yaml"),
+    );
+    ctx.apply_ok(&base);
+    let next = ctx.file(
+        "m.yaml",
+        include_str!("cases/saved-plan-applies-once/after.yaml"),
+    );
+    ctx.run(&[
+        "plan",
+        "-f",
+        &next,
+        "--out",
+        "p.json",
+        "--detailed-exitcode",
+    ])
+    .code(2);
+    ctx.owned("saved")
+}
+
+/// `apply p.json` refuses the stale plan naming `address`, writing nothing.
+fn assert_stale(ctx: &TestContext, address: &str) {
+    ctx.reset_log();
+    ctx.run(&["apply", "p.json"])
+        .failure()
+        .stderr_names(&["stale", address]);
+    ctx.assert_no_writes("stale saved plan");
+}
+
+#[test]
+fn a_saved_plan_is_refused_writing_nothing_after_an_out_of_band_update() {
+    let ctx = TestContext::new();
+    let arns = saved_plan(&ctx);
+    // Someone changes a room the plan updates.
+    ctx.update_room(&arns["rooms.changes"], json!({"maximumMessageLength": 77}));
+    assert_stale(&ctx, "rooms.changes");
+}
+
+#[test]
+fn a_saved_plan_is_refused_writing_nothing_after_an_out_of_band_tag_change() {
+    let ctx = TestContext::new();
+    let arns = saved_plan(&ctx);
+    // Tagging does not move updateTime; the plan deletes `goes`.
+    ctx.tag(&arns["rooms.goes"], json!({"owner": "someone"}));
+    assert_stale(&ctx, "rooms.goes");
+}
+
+#[test]
+fn a_saved_plan_is_refused_writing_nothing_when_a_planned_create_already_exists() {
+    let ctx = TestContext::new();
+    saved_plan(&ctx);
+    // Another apply got there first: rooms.added exists now.
+    ctx.room(json!({"name": "added", "tags": {"ivsctl:stack": "saved", "ivsctl:key": "added"}}));
+    assert_stale(&ctx, "rooms.added");
+}
+
+#[test]
+fn an_unchanged_account_keeps_a_saved_plan_valid_after_reads_and_unrelated_writes() {
+    let ctx = TestContext::new();
+    let arns = saved_plan(&ctx);
+    // Unrelated activity: an unmanaged room appears, and a room the plan
+    // leaves alone (a no-op) gets a tag.
+    ctx.room(json!({"name": "unrelated"}));
+    ctx.tag(&arns["rooms.stays"], json!({"note": "hi"}));
+    ctx.reset_log();
+    ctx.run(&["apply", "p.json"]).success();
+    assert!(!ctx.writes().is_empty());
+}
+
+#[test]
+fn tags_starting_with_aws_are_never_touched() {
+    // The API refuses `aws:` tags from clients, so the account is prepared
+    // through the emulator's state file, as AWS services would tag it.
+    let state_dir = tempfile::tempdir().unwrap();
+    let state = state_dir.path().join("state.json");
+    let config = || EmulatorConfig {
+        state_file: Some(state.clone()),
+        ..EmulatorConfig::default()
+    };
+    let manifest = "version: 1\nstack: awstags\nrooms:\n  r:\n    tags: {env: dev, stray: x}\n";
+    let arn = {
+        let ctx = TestContext::with_config(config());
+        ctx.apply_ok(&ctx.file("m.yaml", manifest));
+        ctx.owned("awstags")["rooms.r"].clone()
+    };
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let rooms = doc["rooms"].as_array_mut().unwrap();
+    let room = rooms.iter_mut().find(|r| r["arn"] == arn.as_str()).unwrap();
+    room["tags"]["aws:cloudformation:stack-name"] = json!("cfn-stack");
+    std::fs::write(&state, doc.to_string()).unwrap();
+
+    let ctx = TestContext::with_config(config());
+    let file = ctx.file("m.yaml", manifest);
+    ctx.assert_no_changes(&file);
+    // Remove a tag and change one: the aws: tag is neither removed nor shown.
+    ctx.file(
+        "m.yaml",
+        "version: 1\nstack: awstags\nrooms:\n  r:\n    tags: {env: prod}\n",
+    );
+    ctx.run(&["plan", "-f", &file, "--detailed-exitcode"])
+        .code(2)
+        .stdout_lacks("aws:cloudformation");
+    ctx.reset_log();
+    ctx.apply_ok(&file);
+    insta::assert_snapshot!(ctx.write_log(), @r#"
+    UntagResource rooms.r {"tagKeys":["stray"]}
+    TagResource rooms.r {"tags":{"env":"prod"}}
+    "#);
+    assert_eq!(
+        ctx.rooms()[0]["tags"]["aws:cloudformation:stack-name"],
+        "cfn-stack"
+    );
+    ctx.assert_no_changes(&file);
+}
+
+#[test]
+fn with_aws_rate_quotas_a_large_apply_succeeds() {
+    let ctx = TestContext::with_config(EmulatorConfig {
+        quotas: Quotas::Aws,
+        ..EmulatorConfig::default()
+    });
+    let mut m = String::from("version: 1\nstack: big\nloggingConfigurations:\n");
+    for i in 0..3 {
+        m += &format!("  l{i}:\n    destination:\n      s3:\n        bucketName: big-{i}\n");
+    }
+    m += "rooms:\n";
+    for i in 0..12 {
+        m += &format!(
+            "  r{i}:\n    loggingConfigurations: [l{}]\n    tags: {{n: \"{i}\"}}\n",
+            i % 3
+        );
+    }
+    let file = ctx.file("m.yaml", &m);
+    ctx.apply_ok(&file);
+    let throttled = ctx.log().iter().filter(|r| r.status == 429).count();
+    eprintln!("429 answers: {throttled} of {}", ctx.log().len());
+    assert_eq!(ctx.owned("big").len(), 15);
+    ctx.assert_no_changes(&file);
+    // Every room's tag changes: 12 TagResource calls, paced; throttled
+    // attempts are retried: 12 succeed, one per room.
+    ctx.file("m.yaml", &m.replace("{n: \"", "{n: \"x"));
+    ctx.reset_log();
+    ctx.apply_ok(&file);
+    let tags = ctx.writes();
+    assert!(
+        tags.iter().all(|c| c.operation == "TagResource"),
+        "{tags:#?}"
+    );
+    let ok: Vec<String> = tags
+        .iter()
+        .filter(|c| c.status == 200)
+        .map(|c| c.input["resourceArn"].to_string())
+        .collect();
+    assert_eq!(
+        (ok.iter().collect::<BTreeSet<_>>().len(), ok.len()),
+        (12, 12)
+    );
+    ctx.assert_no_changes(&file);
+}
+
+// ---------------------------------------------------------------------------
+// Terminals
+// ---------------------------------------------------------------------------
+
+#[test]
+fn without_a_terminal_apply_and_destroy_refuse_unless_auto_approve() {
+    let ctx = TestContext::new();
+    let file = ctx.file("m.yaml", "version: 1\nstack: tty\nrooms:\n  a: {}\n");
+    // stdin is /dev/null, or a piped "yes", which is not a terminal either.
+    let refused = |verb: &str| {
+        ctx.reset_log();
+        let cmd = ctx.cmd(&[verb, "-f", &file]);
+        for out in [cmd.clone().run(), cmd.stdin("yes\n").run()] {
+            out.failure().stderr_contains("--auto-approve");
+            ctx.assert_no_writes(&format!("{verb} without a terminal"));
+        }
+    };
+    refused("apply");
+    assert!(ctx.rooms().is_empty());
+    ctx.apply_ok(&file);
+    refused("destroy");
+    assert_eq!(ctx.rooms().len(), 1);
+}
+
+/// Runs ivsctl with a terminal as stdin/stdout (util-linux `script`), typing
+/// `input`. None when `script` is not available.
+fn ivsctl_on_terminal(ctx: &TestContext, args: &[&str], input: &str) -> Option<(i32, String)> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())?;
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_ivsctl"))
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect();
+    let mut cmd = Command::new(script);
+    cmd.args(["-qec", &line.join(" "), "/dev/null"])
+        .current_dir(ctx.dir());
+    common::isolated_env(&mut cmd, &ctx.endpoint());
+    cmd.env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().ok()?;
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let out = child.wait_with_output().ok()?;
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[test]
+fn on_a_terminal_apply_and_destroy_ask_and_only_yes_proceeds() {
+    let ctx = TestContext::new();
+    let file = ctx.file("m.yaml", "version: 1\nstack: ask\nrooms:\n  a: {}\n");
+    ctx.reset_log();
+    let Some((code, out)) = ivsctl_on_terminal(&ctx, &["apply", "-f", &file], "no\n") else {
+        eprintln!("skipped: util-linux `script` is not available");
+        return;
+    };
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Only 'yes' will be accepted") && out.contains("cancelled"),
+        "{out}"
+    );
+    ctx.assert_no_writes("apply answered no");
+    for (verb, answer, code, op) in [
+        ("apply", "yes\n", 0, Some("CreateRoom")),
+        ("destroy", "y\n", 1, None),
+        ("destroy", "yes\n", 0, Some("DeleteRoom")),
+    ] {
+        ctx.reset_log();
+        let (got, out) = ivsctl_on_terminal(&ctx, &[verb, "-f", &file], answer).unwrap();
+        assert_eq!(got, code, "{verb} answered {answer:?}: {out}");
+        let writes: Vec<String> = ctx.writes().into_iter().map(|w| w.operation).collect();
+        assert_eq!(
+            writes,
+            Vec::from_iter(op.map(String::from)),
+            "{verb} answered {answer:?}"
+        );
+    }
+    assert!(ctx.owned("ask").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// --local
+// ---------------------------------------------------------------------------
+
+/// `ivsctl ARGS` in the context's directory with no endpoint: --local needs
+/// no AWS_ENDPOINT_URL and no account.
+fn local(ctx: &TestContext, args: &[&str]) -> Output {
+    ctx.cmd(args).endpoint("").run()
+}
+
+#[test]
+fn local_applies_to_a_state_file_in_the_working_directory_and_plans_no_changes() {
+    let ctx = TestContext::new();
+    let q = repo("examples/quickstart.yaml");
+    local(&ctx, &["--local", "apply", "-f", &q, "--auto-approve"])
+        .success()
+        .stdout_contains("3 to add");
+    let state = std::fs::read_to_string(ctx.dir().join(".ivsctl/local-state.json")).unwrap();
+    assert!(
+        state.contains("quickstart"),
+        "the state holds the stack: {state}"
+    );
+    local(&ctx, &["--local", "plan", "-f", &q, "--detailed-exitcode"])
+        .success()
+        .stdout_contains("No changes.");
+}
+
+#[test]
+fn local_state_uses_the_given_file() {
+    let ctx = TestContext::new();
+    let q = repo("examples/quickstart.yaml");
+    let mine = |args: &[&str]| local(&ctx, &[&["--local-state", "sub/mine.json"], args].concat());
+    mine(&["apply", "-f", &q, "--auto-approve"]).success();
+    assert!(ctx.dir().join("sub/mine.json").is_file());
+    assert!(
+        !ctx.dir().join(".ivsctl").exists(),
+        "--local-state must not touch the default file"
+    );
+    mine(&["plan", "-f", &q, "--detailed-exitcode"]).success();
+    // The default state is another, empty, account.
+    local(&ctx, &["--local", "plan", "-f", &q, "--detailed-exitcode"])
+        .code(2)
+        .stdout_contains("3 to add");
+}
+
+// ---------------------------------------------------------------------------
+// examples/
+// ---------------------------------------------------------------------------
+
+/// Validates, applies to an emulator in the manifest's region, then plans no
+/// changes.
+fn example_round_trip(name: &str, region: &str, resources: usize) {
+    let ctx = TestContext::in_region(region);
+    let file = repo(&format!("examples/{name}"));
+    ctx.run(&["validate", "-f", &file]).success();
+    ctx.apply_ok(&file).stdout_contains(&format!("in {region}"));
+    ctx.run(&["plan", "-f", &file, "--detailed-exitcode"])
+        .success();
+    assert_eq!(
+        ctx.count("CreateRoom") + ctx.count("CreateLoggingConfiguration"),
+        resources
+    );
+    let arn_prefix = format!("arn:aws:ivschat:{region}:");
+    assert!(ctx
+        .rooms()
+        .iter()
+        .all(|r| r["arn"].as_str().unwrap().starts_with(&arn_prefix)));
+}
+
+#[test]
+fn the_quickstart_example_applies_and_then_plans_no_changes() {
+    example_round_trip("quickstart.yaml", "us-east-1", 3);
+}
+
+#[test]
+fn the_production_example_applies_and_then_plans_no_changes() {
+    example_round_trip("production.yaml", "us-west-2", 7);
+}
+
+#[test]
+fn the_github_actions_example_runs_plan_and_apply_as_documented() {
+    let text = std::fs::read_to_string(repo("examples/github-actions.yml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    let steps = doc["jobs"].as_mapping().expect("jobs").values();
+    let steps = steps.flat_map(|job| job["steps"].as_sequence().cloned().unwrap_or_default());
+    let runs: Vec<String> = steps
+        .filter_map(|s| s["run"].as_str().map(String::from))
+        .collect();
+    // The command itself, without `ivsctl` and the shell redirection.
+    let command = |verb: &str| -> Vec<String> {
+        let mut lines = runs.iter().flat_map(|r| r.lines()).map(str::trim);
+        let line = lines.find(|l| l.starts_with(&format!("ivsctl {verb} ")));
+        let line = line.unwrap_or_else(|| panic!("no `ivsctl {verb}` step in {runs:#?}"));
+        let words = line.split('>').next().unwrap().split_whitespace().skip(1);
+        words.map(String::from).collect()
+    };
+    let (plan, apply) = (command("plan"), command("apply"));
+    for flag in ["--format", "markdown", "--detailed-exitcode"] {
+        assert!(plan.iter().any(|a| a == flag), "{plan:?}");
+    }
+    assert!(apply.iter().any(|a| a == "--auto-approve"), "{apply:?}");
+
+    // The commands work as written, against a `chat/` directory holding the
+    // production example, in the workflow's region.
+    let ctx = TestContext::in_region(doc["env"]["AWS_REGION"].as_str().expect("env.AWS_REGION"));
+    ctx.file(
+        "chat/production.yaml",
+        include_str!("../examples/production.yaml"),
+    );
+    let out = ctx.run(&plan);
+    out.code(2); // a PR with changes
+    assert!(out.stdout.starts_with("### ivsctl plan"), "markdown: {out}");
+    ctx.run(&apply).success();
+    ctx.run(&plan).success();
 }

@@ -120,7 +120,10 @@ pub fn run_case(dir: &Path) {
     }
 
     let commands: Vec<String> = match spec["commands"].as_array() {
-        Some(list) => list.iter().map(|c| c.as_str().unwrap().to_string()).collect(),
+        Some(list) => list
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect(),
         None => vec![DEFAULT_COMMAND.to_string()],
     };
     let mut report = String::new();

@@ -12,12 +12,12 @@ use aws_sdk_ivschat::Client;
 use ivsctl::emulator::log::RequestRecord;
 use ivsctl::emulator::{BackgroundEmulator, EmulatorConfig};
 use serde_json::{json, Map, Value};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The operations that change the account.
@@ -61,7 +61,8 @@ impl Cmd {
     }
 
     pub fn args<S: AsRef<str>>(mut self, args: &[S]) -> Cmd {
-        self.args.extend(args.iter().map(|a| a.as_ref().to_string()));
+        self.args
+            .extend(args.iter().map(|a| a.as_ref().to_string()));
         self
     }
 
@@ -121,7 +122,11 @@ impl Cmd {
         .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn ivsctl");
         if let Some(input) = &self.stdin {
-            let _ = child.stdin.take().expect("stdin").write_all(input.as_bytes());
+            let _ = child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes());
         }
         let reader = |mut pipe: Box<dyn Read + Send>| {
             std::thread::spawn(move || {
@@ -162,11 +167,11 @@ pub struct TestContext {
     pub emu: BackgroundEmulator,
     pub sdk: Client,
     dir: tempfile::TempDir,
-    labels: RefCell<Labels>,
+    labels: Mutex<Labels>,
     /// Request-log sequence numbers of the harness's own reads.
-    hidden: RefCell<Vec<(u64, u64)>>,
+    hidden: Mutex<Vec<(u64, u64)>>,
     /// Room label -> the labels of its logging configurations, at the last reset.
-    before: RefCell<BTreeMap<String, Vec<String>>>,
+    before: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl Default for TestContext {
@@ -187,9 +192,9 @@ impl TestContext {
             emu,
             sdk,
             dir: tempfile::tempdir().expect("temp dir"),
-            labels: RefCell::new(Labels::default()),
-            hidden: RefCell::new(Vec::new()),
-            before: RefCell::new(BTreeMap::new()),
+            labels: Mutex::new(Labels::default()),
+            hidden: Mutex::new(Vec::new()),
+            before: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -225,7 +230,7 @@ impl TestContext {
 
     /// Sets the stack whose resources get short labels.
     pub fn set_stack(&self, stack: &str) {
-        self.labels.borrow_mut().home_stack_once(stack);
+        self.labels.lock().unwrap().home_stack_once(stack);
     }
 
     // -----------------------------------------------------------------------
@@ -284,8 +289,8 @@ impl TestContext {
     /// [`write_log`]: TestContext::write_log
     pub fn reset_log(&self) {
         let rooms = self.scan();
-        let labels = self.labels.borrow();
-        *self.before.borrow_mut() = rooms
+        let labels = self.labels.lock().unwrap();
+        *self.before.lock().unwrap() = rooms
             .iter()
             .map(|r| {
                 let lcs = r["loggingConfigurations"].as_array().unwrap();
@@ -294,12 +299,12 @@ impl TestContext {
             })
             .collect();
         self.emu.clear_requests();
-        self.hidden.borrow_mut().clear();
+        self.hidden.lock().unwrap().clear();
     }
 
     /// The requests since the last reset, without the harness's own reads.
     pub fn log(&self) -> Vec<RequestRecord> {
-        let hidden = self.hidden.borrow();
+        let hidden = self.hidden.lock().unwrap();
         self.emu
             .requests()
             .into_iter()
@@ -362,7 +367,11 @@ impl TestContext {
     pub fn write_log(&self) -> String {
         let records = self.log();
         self.quiet(|| self.scan());
-        writes::render(&records, &self.labels.borrow(), &self.before.borrow())
+        writes::render(
+            &records,
+            &self.labels.lock().unwrap(),
+            &self.before.lock().unwrap(),
+        )
     }
 
     /// The reads since the last reset: `ListRooms ×2, GetRoom ×3`.
@@ -385,7 +394,7 @@ impl TestContext {
         let last = || self.emu.requests().last().map_or(0, |r| r.seq);
         let start = last();
         let out = f();
-        self.hidden.borrow_mut().push((start + 1, last()));
+        self.hidden.lock().unwrap().push((start + 1, last()));
         out
     }
 
@@ -397,7 +406,7 @@ impl TestContext {
     pub fn scan(&self) -> Vec<Value> {
         let rooms = self.rooms_brief();
         let lcs = self.logging_configurations();
-        let mut labels = self.labels.borrow_mut();
+        let mut labels = self.labels.lock().unwrap();
         labels.learn("room", &rooms);
         labels.learn("lc", &lcs);
         rooms
@@ -406,32 +415,36 @@ impl TestContext {
     /// The label of `arn` (`rooms.lobby`, `other/rooms.lobby`,
     /// `room:unmanaged`, `lc:name`); the ARN itself when unknown.
     pub fn label(&self, arn: &str) -> String {
-        self.labels.borrow().bare(arn)
+        self.labels.lock().unwrap().bare(arn)
     }
 
     /// The ARN of the resource labelled `label`.
     #[track_caller]
     pub fn arn(&self, label: &str) -> String {
         self.labels
-            .borrow()
+            .lock()
+            .unwrap()
             .arn(label)
             .unwrap_or_else(|| panic!("no resource is labelled {label}"))
     }
 
     /// Replaces every `{label}` in `text` with that resource's ARN.
     pub fn resolve(&self, text: &str) -> String {
-        self.labels.borrow().resolve(text)
+        self.labels.lock().unwrap().resolve(text)
     }
 
     /// `text` with ARNs as `[label]`, and times, durations, request ids, the
     /// temporary directory, the repository and the endpoint as placeholders.
+    /// Learns the labels of the account first (reads it, out of the log; not
+    /// while a command runs).
     pub fn redact(&self, text: &str) -> String {
+        self.quiet(|| self.scan());
         self.redactor().redact(text)
     }
 
     fn redactor(&self) -> Redactor {
         Redactor::new(
-            &self.labels.borrow(),
+            &self.labels.lock().unwrap(),
             &[
                 (self.dir.path().to_string_lossy().into_owned(), "[TEMP]"),
                 (env!("CARGO_MANIFEST_DIR").to_string(), "[REPO]"),
@@ -615,12 +628,24 @@ impl TestContext {
         if let Some(h) = spec.get("messageReviewHandler") {
             b = b.message_review_handler(handler(h));
         }
-        for arn in spec["loggingConfigurations"].as_array().into_iter().flatten() {
+        for arn in spec["loggingConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             b = b.logging_configuration_identifiers(arn.as_str().expect("an ARN"));
         }
         b = b.set_tags(tag_map(&spec["tags"]));
-        let arn = self.emu.block_on(b.send()).expect("CreateRoom").arn.unwrap();
-        self.labels.borrow_mut().learn("room", &[with_arn(spec, &arn)]);
+        let arn = self
+            .emu
+            .block_on(b.send())
+            .expect("CreateRoom")
+            .arn
+            .unwrap();
+        self.labels
+            .lock()
+            .unwrap()
+            .learn("room", &[with_arn(spec, &arn)]);
         arn
     }
 
@@ -635,9 +660,15 @@ impl TestContext {
             b = b.name(n);
         }
         b = b.set_tags(tag_map(&spec["tags"]));
-        let arn = self.emu.block_on(b.send()).expect("CreateLoggingConfiguration");
+        let arn = self
+            .emu
+            .block_on(b.send())
+            .expect("CreateLoggingConfiguration");
         let arn = arn.arn.unwrap();
-        self.labels.borrow_mut().learn("lc", &[with_arn(spec, &arn)]);
+        self.labels
+            .lock()
+            .unwrap()
+            .learn("lc", &[with_arn(spec, &arn)]);
         arn
     }
 
@@ -669,7 +700,11 @@ impl TestContext {
         if let Some(h) = spec.get("messageReviewHandler") {
             b = b.message_review_handler(handler(h));
         }
-        for arn in spec["loggingConfigurations"].as_array().into_iter().flatten() {
+        for arn in spec["loggingConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             b = b.logging_configuration_identifiers(arn.as_str().expect("an ARN"));
         }
         self.emu.block_on(b.send()).expect("UpdateRoom");
@@ -696,7 +731,11 @@ impl TestContext {
     /// tags: [{resource, tags}]}`, in that order; `{label}`s are resolved as
     /// each step is made (rooms can use the configurations made before them).
     pub fn seed(&self, doc: &Value) {
-        for spec in doc["loggingConfigurations"].as_array().into_iter().flatten() {
+        for spec in doc["loggingConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             self.lc(spec.clone());
         }
         for spec in doc["rooms"].as_array().into_iter().flatten() {

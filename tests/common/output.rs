@@ -45,25 +45,37 @@ impl Output {
 
     #[track_caller]
     pub fn stdout_contains(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{self}");
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{self}"
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_lacks(&self, needle: &str) -> &Self {
-        assert!(!self.stdout.contains(needle), "stdout has {needle:?}\n{self}");
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout has {needle:?}\n{self}"
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_contains(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{self}");
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{self}"
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_lacks(&self, needle: &str) -> &Self {
-        assert!(!self.stderr.contains(needle), "stderr has {needle:?}\n{self}");
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n{self}"
+        );
         self
     }
 

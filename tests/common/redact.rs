@@ -108,15 +108,20 @@ impl Labels {
     }
 
     pub fn arn(&self, label: &str) -> Option<String> {
-        self.map().into_iter().find(|(_, l)| l == label).map(|(a, _)| a)
+        self.map()
+            .into_iter()
+            .find(|(_, l)| l == label)
+            .map(|(a, _)| a)
     }
 
     /// Replaces each `{label}` with its ARN; panics on an unknown label.
     pub fn resolve(&self, text: &str) -> String {
         static PLACEHOLDER: OnceLock<Regex> = OnceLock::new();
         let re = PLACEHOLDER.get_or_init(|| {
-            Regex::new(r"\{((?:[\w-]+/)?(?:rooms|loggingConfigurations)\.[^{}\s]+|(?:room|lc):[^{}\s]*)\}")
-                .unwrap()
+            Regex::new(
+                r"\{((?:[\w-]+/)?(?:rooms|loggingConfigurations)\.[^{}\s]+|(?:room|lc):[^{}\s]*)\}",
+            )
+            .unwrap()
         });
         let map = self.map();
         re.replace_all(text, |c: &regex::Captures| {
@@ -181,8 +186,10 @@ impl Redactor {
         });
         static ARN: OnceLock<Regex> = OnceLock::new();
         let arn = ARN.get_or_init(|| {
-            Regex::new(r"arn:aws:ivschat:[a-z0-9-]+:\d{12}:(room|logging-configuration)/[A-Za-z0-9]+")
-                .unwrap()
+            Regex::new(
+                r"arn:aws:ivschat:[a-z0-9-]+:\d{12}:(room|logging-configuration)/[A-Za-z0-9]+",
+            )
+            .unwrap()
         });
         let mut text = text.to_string();
         for (literal, placeholder) in &self.literals {
@@ -200,7 +207,8 @@ impl Redactor {
         // `[a] and [b]`: the binary lists ARNs in the order of their random
         // ids; sorted, the labels read the same on every run.
         static AND: OnceLock<Regex> = OnceLock::new();
-        let and = AND.get_or_init(|| Regex::new(r"\[[^\[\]\s]+\](?: and \[[^\[\]\s]+\])+").unwrap());
+        let and =
+            AND.get_or_init(|| Regex::new(r"\[[^\[\]\s]+\](?: and \[[^\[\]\s]+\])+").unwrap());
         and.replace_all(&text, |c: &regex::Captures| {
             let mut labels: Vec<&str> = c[0].split(" and ").collect();
             labels.sort();

@@ -124,7 +124,9 @@ pub fn render(
                 let deleted = has(room, &["DeleteRoom"]);
                 let detaches = chain.iter().any(|&j| {
                     calls[j].op == "UpdateRoom"
-                        && calls[j].body.contains_key("loggingConfigurationIdentifiers")
+                        && calls[j]
+                            .body
+                            .contains_key("loggingConfigurationIdentifiers")
                         && before.get(*room).is_some_and(|l| l.contains(&c.label))
                 });
                 if deleted || detaches {
