@@ -12,7 +12,7 @@ use aws_sdk_ivschat::Client;
 use ivsctl::emulator::log::RequestRecord;
 use ivsctl::emulator::{BackgroundEmulator, EmulatorConfig};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -328,6 +328,20 @@ impl TestContext {
             *out.entry(r.operation).or_default() += 1;
         }
         out
+    }
+
+    /// The inputs of the calls of `op`, in order.
+    pub fn inputs(&self, op: &str) -> Vec<Value> {
+        let log = self.log().into_iter().filter(|r| r.operation == op);
+        log.map(|r| r.input).collect()
+    }
+
+    /// The resources (`identifier`) the calls of `op` named.
+    pub fn targets(&self, op: &str) -> BTreeSet<String> {
+        let inputs = self.inputs(op).into_iter();
+        inputs
+            .map(|i| i["identifier"].as_str().unwrap_or("?").to_string())
+            .collect()
     }
 
     /// The write calls, in order.

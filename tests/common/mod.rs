@@ -23,7 +23,9 @@ pub mod output;
 pub mod redact;
 pub mod writes;
 
-pub use context::TestContext;
+#[allow(unused_imports)]
+pub use context::{Cmd, TestContext};
+#[allow(unused_imports)]
 pub use output::Output;
 
 use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
