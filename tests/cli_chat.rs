@@ -75,46 +75,47 @@ impl Fixture {
         self.ctx.room(json!({ "tags": tags }))
     }
 
-    /// `--room ARN` or `--room lobby -f MANIFEST`.
-    fn room(&self, by: By) -> Vec<String> {
+    /// `ROOM` (`--room lobby -f MANIFEST`) or `ARN` (`--room ARN`).
+    fn room(by: By) -> &'static str {
         match by {
-            By::Arn => vec!["--room".into(), self.arn.clone()],
-            By::Key => vec![
-                "--room".into(),
-                KEY.into(),
-                "-f".into(),
-                self.manifest.clone(),
-            ],
+            By::Arn => "ARN",
+            By::Key => "ROOM",
         }
     }
 
-    /// Runs `ivsctl ARGS` with a clean request log.
-    fn run<S: AsRef<str>>(&self, args: &[S]) -> Output {
+    /// Runs `ivsctl SPEC` with a clean request log (SPEC as `words` takes it).
+    fn run(&self, spec: &str) -> Output {
         self.ctx.reset_log();
-        self.ctx.run(args)
+        self.ctx.run(&self.words(spec))
     }
 
-    /// `[-v] chat SUB <room> REST [--format json]`.
-    fn chat(&self, verbose: &str, sub: &str, by: By, rest: &[&str], json: bool) -> Output {
-        let mut args: Vec<String> = [verbose, "chat", sub].map(String::from).to_vec();
-        args.retain(|a| !a.is_empty());
-        args.extend(self.room(by));
-        args.extend(rest.iter().map(|s| s.to_string()));
-        if json {
-            args.extend(["--format".into(), "json".into()]);
-        }
-        self.run(&args)
-    }
-
-    /// The arguments of a case of tests/chat/arguments.yaml (see there).
+    /// SPEC split on white space, where ROOM stands for `--room lobby -f
+    /// MANIFEST`, ARN for `--room ARN`, MISSING for `--room MISSING_ROOM`,
+    /// JSON for `--format json`, `''` for an empty argument, `'a b'` for one
+    /// argument with a space, and `{c*N}` in a word for c N times.
     fn words(&self, spec: &str) -> Vec<String> {
-        let mut args = vec!["chat".to_string()];
+        let mut args = Vec::new();
+        let mut quoted: Option<String> = None;
         for word in spec.split_whitespace() {
+            if let Some(q) = &mut quoted {
+                q.push(' ');
+                q.push_str(word.trim_end_matches('\''));
+                if word.ends_with('\'') {
+                    args.push(quoted.take().unwrap());
+                }
+                continue;
+            }
             match word {
-                "ROOM" => args.extend(self.room(By::Key)),
-                "ARN" => args.extend(self.room(By::Arn)),
+                "ROOM" => args.extend(["--room", KEY, "-f", &self.manifest].map(String::from)),
+                "ARN" => args.extend(["--room".to_string(), self.arn.clone()]),
+                "MISSING" => args.extend(["--room", MISSING_ROOM].map(String::from)),
+                "JSON" => args.extend(["--format", "json"].map(String::from)),
                 "''" => args.push(String::new()),
-                _ => args.push(repeat(word)),
+                w if w.starts_with('\'') && w.ends_with('\'') => {
+                    args.push(w.trim_matches('\'').into())
+                }
+                w if w.starts_with('\'') => quoted = Some(w[1..].to_string()),
+                w => args.push(repeat(w)),
             }
         }
         args
@@ -139,13 +140,14 @@ impl Fixture {
     /// JSON): each must succeed with only the lookup and one `op` with
     /// `input` (plus the room's ARN). Returns each way's output, and the
     /// time just before and just after it ran.
-    fn each_way(&self, sub: &str, rest: &[&str], op: &str, input: Value) -> Vec<Run> {
+    fn each_way(&self, sub: &str, rest: &str, op: &str, input: Value) -> Vec<Run> {
         let mut input = input;
         input["roomIdentifier"] = json!(self.arn);
         let mut runs = Vec::new();
         for (by, json) in EACH_WAY {
+            let format = if json { "JSON" } else { "" };
             let before = SystemTime::now();
-            let out = self.chat("", sub, by, rest, json);
+            let out = self.run(&format!("chat {sub} {} {rest} {format}", Self::room(by)));
             let window = (before, SystemTime::now());
             out.success();
             assert_eq!(self.only_call(by, op, &out), input, "{by:?}, json={json}");
@@ -262,18 +264,18 @@ fn token_prints_the_token_and_both_expiration_times() {
         "sessionDurationInMinutes": 15,
         "attributes": {"displayName": "Ada", "query": "a=b"},
     });
-    let rest: Vec<&str> = rest.split(' ').collect();
-    for (json, out, window) in fx.each_way("token", &rest, "CreateChatToken", input) {
+    for (json, out, window) in fx.each_way("token", rest, "CreateChatToken", input) {
         let t = printed_token(&out, json);
+        let (token, session) = (&t.token_expiration, &t.session_expiration);
         assert_time(
             "tokenExpirationTime",
-            &t.token_expiration,
+            token,
             window,
             Duration::from_secs(60),
         );
         assert_time(
             "sessionExpirationTime",
-            &t.session_expiration,
+            session,
             window,
             Duration::from_secs(15 * 60),
         );
@@ -283,16 +285,19 @@ fn token_prints_the_token_and_both_expiration_times() {
 #[test]
 fn token_with_only_a_user_id_sends_no_optional_member_and_lasts_an_hour() {
     let fx = Fixture::new();
-    for json in [false, true] {
+    for (json, spec) in [
+        (false, "chat token ARN --user-id u"),
+        (true, "chat token ARN --user-id u JSON"),
+    ] {
         let before = SystemTime::now();
-        let out = fx.chat("", "token", By::Arn, &["--user-id", "u"], json);
+        let out = fx.run(spec);
         let window = (before, SystemTime::now());
         let input = fx.only_call(By::Arn, "CreateChatToken", out.success());
         assert_eq!(input, json!({"roomIdentifier": fx.arn, "userId": "u"}));
-        let t = printed_token(&out, json);
+        let session = printed_token(&out, json).session_expiration;
         assert_time(
             "sessionExpirationTime",
-            &t.session_expiration,
+            &session,
             window,
             Duration::from_secs(3600),
         );
@@ -302,21 +307,14 @@ fn token_with_only_a_user_id_sends_no_optional_member_and_lasts_an_hour() {
 #[test]
 fn send_event_prints_the_event_id() {
     let fx = Fixture::new();
-    let rest = [
-        "--event-name",
-        "app:poll",
-        "--attribute",
-        "question=Pizza?",
-        "--attribute",
-        "choices=yes no",
-    ];
+    let rest = "--event-name app:poll --attribute question=Pizza? --attribute 'choices=yes no'";
     let input =
         json!({"eventName": "app:poll", "attributes": {"question": "Pizza?", "choices": "yes no"}});
-    for (json, out, _) in fx.each_way("send-event", &rest, "SendEvent", input) {
+    for (json, out, _) in fx.each_way("send-event", rest, "SendEvent", input) {
         assert_id(&out, json);
     }
     // Without attributes, none are sent.
-    let out = fx.chat("", "send-event", By::Key, &["--event-name", "ping"], false);
+    let out = fx.run("chat send-event ROOM --event-name ping");
     let input = fx.only_call(By::Key, "SendEvent", out.success());
     assert_eq!(
         input,
@@ -328,19 +326,15 @@ fn send_event_prints_the_event_id() {
 #[test]
 fn delete_message_prints_the_operation_id() {
     let fx = Fixture::new();
-    let rest = ["--message-id", MESSAGE_ID, "--reason", "spam, twice"];
+    let rest = format!("--message-id {MESSAGE_ID} --reason 'spam, twice'");
     let input = json!({"id": MESSAGE_ID, "reason": "spam, twice"});
     for (json, out, _) in fx.each_way("delete-message", &rest, "DeleteMessage", input) {
         assert_id(&out, json);
     }
     // Without --reason, no reason is sent.
-    let out = fx.chat(
-        "",
-        "delete-message",
-        By::Arn,
-        &["--message-id", MESSAGE_ID],
-        true,
-    );
+    let out = fx.run(&format!(
+        "chat delete-message ARN --message-id {MESSAGE_ID} JSON"
+    ));
     let input = fx.only_call(By::Arn, "DeleteMessage", out.success());
     assert_eq!(input, json!({"roomIdentifier": fx.arn, "id": MESSAGE_ID}));
     assert_id(&out, true);
@@ -349,22 +343,16 @@ fn delete_message_prints_the_operation_id() {
 #[test]
 fn disconnect_user_disconnects_and_says_so() {
     let fx = Fixture::new();
-    let rest = ["--user-id", "troll-7", "--reason", "Be nice."];
     let input = json!({"userId": "troll-7", "reason": "Be nice."});
-    for (json, out, _) in fx.each_way("disconnect-user", &rest, "DisconnectUser", input) {
+    let rest = "--user-id troll-7 --reason 'Be nice.'";
+    for (json, out, _) in fx.each_way("disconnect-user", rest, "DisconnectUser", input) {
         match json {
             true => assert_eq!(out.json()["userId"], "troll-7", "{out}"),
             false => drop(out.stdout_contains("troll-7")),
         }
     }
     // Without --reason, no reason is sent.
-    let out = fx.chat(
-        "",
-        "disconnect-user",
-        By::Arn,
-        &["--user-id", "troll-7"],
-        false,
-    );
+    let out = fx.run("chat disconnect-user ARN --user-id troll-7");
     let input = fx.only_call(By::Arn, "DisconnectUser", out.success());
     assert_eq!(
         input,
@@ -376,13 +364,10 @@ fn disconnect_user_disconnects_and_says_so() {
 fn an_arn_with_a_manifest_is_used_as_given() {
     // -f with an ARN: the manifest is read (its region), the room is not looked up.
     let fx = Fixture::new();
-    let out = fx.chat(
-        "",
-        "send-event",
-        By::Arn,
-        &["--event-name", "e", "-f", &fx.manifest],
-        false,
-    );
+    let out = fx.run(&format!(
+        "chat send-event ARN --event-name e -f {}",
+        fx.manifest
+    ));
     let input = fx.only_call(By::Arn, "SendEvent", out.success());
     assert_eq!(input["roomIdentifier"], fx.arn.as_str());
 }
@@ -398,19 +383,18 @@ fn key_resolution_reads_only_list_rooms_pages() {
     for i in 0..58 {
         fx.ctx.room(json!({"tags": {"n": i.to_string()}}));
     }
-    let first_page = fx
+    let page = fx
         .ctx
         .emu
         .block_on(fx.ctx.sdk.list_rooms().max_results(50).send())
         .unwrap();
-    let on_first = first_page.rooms().iter().any(|r| r.arn() == Some(&fx.arn));
+    let on_first = page.rooms().iter().any(|r| r.arn() == Some(&fx.arn));
     assert!(
-        first_page.next_token().is_some() && !on_first,
+        page.next_token().is_some() && !on_first,
         "the room is on the second page"
     );
     // Two pages (the minimum at the API's largest page size), nothing else.
-    fx.chat("", "token", By::Key, &["--user-id", "u"], false)
-        .success();
+    fx.run("chat token ROOM --user-id u").success();
     assert_eq!(fx.ctx.ops(), ["ListRooms", "ListRooms", "CreateChatToken"]);
     assert_eq!(
         fx.ctx.inputs("CreateChatToken")[0]["roomIdentifier"],
@@ -421,57 +405,57 @@ fn key_resolution_reads_only_list_rooms_pages() {
 // ---------------------------------------------------------------------------
 // Argument errors (exit 1, the flag named, no call at all) and the limits
 
-/// The cases of `table` in tests/chat/arguments.yaml: (what, args, expected).
-fn argument_cases(fx: &Fixture, table: &str) -> Vec<(String, Vec<String>, String)> {
+/// The cases of `table` in tests/chat/arguments.yaml: (what, spec, expected).
+fn argument_cases(table: &str) -> Vec<(String, String, String)> {
     let doc: Value = serde_yaml::from_str(include_str!("chat/arguments.yaml")).unwrap();
-    let cases = doc[table].as_array().expect("the table").iter();
+    let cases = doc[table].as_array().expect("the table");
     let split =
         |c: &Value| -> Vec<String> { c.as_str().unwrap().split(" | ").map(String::from).collect() };
-    cases
-        .map(|c| match &split(c)[..] {
-            [what, args, expected] => (what.clone(), fx.words(args), expected.clone()),
-            other => panic!("not `what | args | expected`: {other:?}"),
-        })
-        .collect()
+    let case = |c: &Value| match &split(c)[..] {
+        [what, args, expected] => (what.clone(), format!("chat {args}"), expected.clone()),
+        other => panic!("not `what | args | expected`: {other:?}"),
+    };
+    cases.iter().map(case).collect()
 }
 
-#[test]
-fn argument_errors_name_the_flag_and_call_nothing() {
+/// Runs every case of `table`; `wrong` says what is wrong with a run, if
+/// anything. Reports every failing case at once.
+fn each_case(table: &str, wrong: impl Fn(&Fixture, &Output, &str) -> Option<String>) {
     let fx = Fixture::new();
     let mut failures = Vec::new();
-    for (what, args, flag) in argument_cases(&fx, "refused") {
-        let out = fx.run(&args);
-        let ops = fx.ctx.ops();
-        if out.code != 1 || !out.stderr.contains(&flag) || !out.stdout.is_empty() || !ops.is_empty()
-        {
-            failures.push(format!(
-                "{what}: want exit 1, `{flag}` on stderr, no stdout, no call; calls {ops:?}\n{out}"
-            ));
+    for (what, spec, expected) in argument_cases(table) {
+        let out = fx.run(&spec);
+        if let Some(why) = wrong(&fx, &out, &expected) {
+            failures.push(format!("{what}: {why}\n{out}"));
         }
-        out.stderr_lacks(TOKEN_PREFIX);
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 #[test]
+fn argument_errors_name_the_flag_and_call_nothing() {
+    each_case("refused", |fx, out, flag| {
+        let (ops, err) = (fx.ctx.ops(), &out.stderr);
+        let ok = out.code == 1 && err.contains(flag) && out.stdout.is_empty() && ops.is_empty();
+        let ok = ok && !err.contains(TOKEN_PREFIX);
+        (!ok).then(|| {
+            format!("want exit 1, `{flag}` on stderr, no stdout, no call, no token; calls {ops:?}")
+        })
+    });
+}
+
+#[test]
 fn values_at_the_limits_are_accepted() {
-    let fx = Fixture::new();
-    let mut failures = Vec::new();
-    for (what, args, op) in argument_cases(&fx, "accepted") {
-        let out = fx.run(&args);
+    each_case("accepted", |fx, out, op| {
         let calls: Vec<(String, u16)> = fx
             .ctx
             .log()
             .into_iter()
             .map(|r| (r.operation, r.status))
             .collect();
-        if out.code != 0 || calls != [(op.clone(), 200)] {
-            failures.push(format!(
-                "{what}: want exit 0 and one {op} answered 200; calls {calls:?}\n{out}"
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+        let ok = out.code == 0 && calls == [(op.to_string(), 200)];
+        (!ok).then(|| format!("want exit 0 and one {op} answered 200; calls {calls:?}"))
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -480,16 +464,10 @@ fn values_at_the_limits_are_accepted() {
 #[test]
 fn a_key_not_in_the_manifest_names_it_and_lists_the_rooms_without_a_call() {
     let fx = Fixture::with_rooms(&[KEY, "stage"]);
-    fx.run(&[
-        "chat",
-        "token",
-        "--room",
-        "backstage",
-        "-f",
-        &fx.manifest,
-        "--user-id",
-        "u",
-    ])
+    fx.run(&format!(
+        "chat token --room backstage -f {} --user-id u",
+        fx.manifest
+    ))
     .failure()
     .stdout_empty()
     .stderr_names(&["backstage", KEY, "stage"]); // the key, the manifest's rooms
@@ -502,16 +480,9 @@ fn a_key_not_in_a_manifest_without_rooms_says_so() {
     let empty = fx
         .ctx
         .file("empty.yaml", &format!("version: 1\nstack: {STACK}\n"));
-    fx.run(&[
-        "chat",
-        "send-event",
-        "--room",
-        KEY,
-        "-f",
-        &empty,
-        "--event-name",
-        "e",
-    ])
+    fx.run(&format!(
+        "chat send-event --room {KEY} -f {empty} --event-name e"
+    ))
     .failure()
     .stderr_contains(KEY);
     fx.ctx.assert_no_calls("manifest without rooms");
@@ -521,16 +492,10 @@ fn a_key_not_in_a_manifest_without_rooms_says_so() {
 fn a_key_in_the_manifest_but_not_live_hints_at_apply_and_import() {
     let fx = Fixture::with_rooms(&[KEY, "stage"]);
     for sub in ["token", "disconnect-user"] {
-        fx.run(&[
-            "chat",
-            sub,
-            "--room",
-            "stage",
-            "-f",
-            &fx.manifest,
-            "--user-id",
-            "u",
-        ])
+        fx.run(&format!(
+            "chat {sub} --room stage -f {} --user-id u",
+            fx.manifest
+        ))
         .failure()
         .stdout_empty()
         .stderr_names(&["stage", "apply", "import"]);
@@ -546,39 +511,27 @@ fn a_key_in_the_manifest_but_not_live_hints_at_apply_and_import() {
 #[test]
 fn a_room_arn_that_does_not_exist_surfaces_the_404() {
     let fx = Fixture::new();
-    for (sub, rest, op, json) in [
-        ("token", ["--user-id", "u"], "CreateChatToken", false),
-        ("send-event", ["--event-name", "e"], "SendEvent", true),
+    for (spec, op) in [
+        ("token MISSING --user-id u", "CreateChatToken"),
+        ("send-event MISSING --event-name e JSON", "SendEvent"),
         (
-            "delete-message",
-            ["--message-id", MESSAGE_ID],
+            "delete-message MISSING --message-id AbCdEfGhIjK1",
             "DeleteMessage",
-            false,
         ),
-        (
-            "disconnect-user",
-            ["--user-id", "u"],
-            "DisconnectUser",
-            true,
-        ),
+        ("disconnect-user MISSING --user-id u JSON", "DisconnectUser"),
     ] {
-        let mut args = vec!["chat", sub, "--room", MISSING_ROOM];
-        args.extend(rest);
-        if json {
-            args.extend(["--format", "json"]);
-        }
         // Nothing on stdout; the error names the exception, the room and
         // the operation.
-        let out = fx.run(&args);
+        let out = fx.run(&format!("chat {spec}"));
         out.failure()
             .stdout_empty()
             .stderr_names(&["ResourceNotFoundException", op]);
         assert!(squash(&out.stderr).contains(MISSING_ROOM), "{out}");
         // One call, answered 404, not retried.
-        let calls = fx.ctx.log();
-        assert_eq!(fx.ctx.ops(), [op], "{sub}");
+        let call = &fx.ctx.log()[..];
+        assert_eq!(fx.ctx.ops(), [op], "{spec}");
         assert_eq!(
-            (calls[0].status, &calls[0].input["roomIdentifier"]),
+            (call[0].status, &call[0].input["roomIdentifier"]),
             (404, &json!(MISSING_ROOM))
         );
     }
@@ -588,8 +541,9 @@ fn a_room_arn_that_does_not_exist_surfaces_the_404() {
 fn a_key_claimed_by_two_rooms_names_both_arns_and_calls_nothing_else() {
     let fx = Fixture::new();
     let twin = fx.twin();
-    let rest = ["--message-id", MESSAGE_ID];
-    let out = fx.chat("", "delete-message", By::Key, &rest, false);
+    let out = fx.run(&format!(
+        "chat delete-message ROOM --message-id {MESSAGE_ID}"
+    ));
     out.failure().stdout_empty();
     let err = squash(&out.stderr);
     assert!(
@@ -604,20 +558,11 @@ fn error_messages_keep_arns_whole() {
     // A user copies the ARN out of the message, a script greps for it: the
     // ARN must appear unbroken on stderr.
     let fx = Fixture::new();
-    fx.run(&[
-        "chat",
-        "disconnect-user",
-        "--room",
-        MISSING_ROOM,
-        "--user-id",
-        "u",
-    ])
-    .failure()
-    .stderr_contains(MISSING_ROOM);
+    let out = fx.run("chat disconnect-user MISSING --user-id u");
+    out.failure().stderr_contains(MISSING_ROOM);
     let twin = fx.twin();
-    fx.chat("", "token", By::Key, &["--user-id", "u"], false)
-        .failure()
-        .stderr_names(&[&fx.arn, &twin]);
+    let out = fx.run("chat token ROOM --user-id u");
+    out.failure().stderr_names(&[&fx.arn, &twin]);
 }
 
 // ---------------------------------------------------------------------------
@@ -627,7 +572,11 @@ fn error_messages_keep_arns_whole() {
 fn the_token_is_on_stdout_only() {
     let fx = Fixture::new();
     for (by, json) in EACH_WAY {
-        let out = fx.chat("", "token", by, &["--user-id", "u"], json);
+        let format = if json { "JSON" } else { "" };
+        let out = fx.run(&format!(
+            "chat token {} --user-id u {format}",
+            Fixture::room(by)
+        ));
         printed_token(out.success(), json); // checks stderr
     }
 }
@@ -635,18 +584,15 @@ fn the_token_is_on_stdout_only() {
 #[test]
 fn verbose_output_shows_the_calls_but_not_the_token() {
     let fx = Fixture::new();
-    let rest = [
-        "--user-id",
-        "u",
-        "--capability",
-        "SEND_MESSAGE",
-        "--attribute",
-        "a=b",
-    ];
     for verbose in ["-v", "-vv"] {
         for (by, json) in EACH_WAY {
             // -v shows the call, and the lookup when by key; never the token.
-            let out = fx.chat(verbose, "token", by, &rest, json);
+            let format = if json { "JSON" } else { "" };
+            let rest = "--user-id u --capability SEND_MESSAGE --attribute a=b";
+            let out = fx.run(&format!(
+                "{verbose} chat token {} {rest} {format}",
+                Fixture::room(by)
+            ));
             out.success().stderr_contains("CreateChatToken");
             if by == By::Key {
                 out.stderr_contains("ListRooms");
@@ -660,25 +606,13 @@ fn verbose_output_shows_the_calls_but_not_the_token() {
 fn verbose_output_of_failures_has_no_token() {
     let fx = Fixture::new();
     // A failed call: the 404 is shown, no token anywhere.
-    let args = [
-        "-v",
-        "chat",
-        "token",
-        "--room",
-        MISSING_ROOM,
-        "--user-id",
-        "u",
-        "--format",
-        "json",
-    ];
-    fx.run(&args)
+    fx.run("-v chat token MISSING --user-id u JSON")
         .failure()
         .stderr_names(&["CreateChatToken", "ResourceNotFoundException"])
         .stderr_lacks(TOKEN_PREFIX)
         .stdout_lacks(TOKEN_PREFIX);
     // An argument error under -v: no call is even attempted (or shown).
-    let rest = ["--user-id", "u", "--session-minutes", "181"];
-    fx.chat("-v", "token", By::Key, &rest, false)
+    fx.run("-v chat token ROOM --user-id u --session-minutes 181")
         .failure()
         .stderr_contains("--session-minutes")
         .stderr_lacks("CreateChatToken")

@@ -21,6 +21,18 @@ fn owned(stack: &str, key: &str, extra: &[(&str, &str)]) -> Value {
     tags
 }
 
+/// A context whose `chat.yaml` holds `manifest`; its path.
+fn with_manifest(manifest: &str) -> (TestContext, String) {
+    let ctx = TestContext::new();
+    let m = ctx.file("chat.yaml", manifest);
+    (ctx, m)
+}
+
+/// A room named `key`, owned by `stack` as `key`; its ARN.
+fn owned_room(ctx: &TestContext, stack: &str, key: &str) -> String {
+    ctx.room(json!({"name": key, "tags": owned(stack, key, &[])}))
+}
+
 /// The resource change at `address`.
 fn change<'a>(doc: &'a Value, address: &str) -> &'a Value {
     let changes = doc["resource_changes"]
@@ -122,8 +134,7 @@ rooms:
 
 #[test]
 fn plan_against_an_empty_account_creates_everything_in_every_format() {
-    let ctx = TestContext::new();
-    let m = ctx.file("chat.yaml", FRESH);
+    let (ctx, m) = with_manifest(FRESH);
     // A plain plan exits 0 even with changes; --detailed-exitcode exits 2
     // with the same bytes; no colour with NO_COLOR.
     let plain = ctx.run(&["plan", "-f", &m]);
@@ -284,13 +295,9 @@ fn every_field_difference_shows_exactly_that_field() {
 
 #[test]
 fn an_out_of_band_change_is_drift_and_a_stray_tag_a_removal() {
-    let ctx = TestContext::new();
-    let m = ctx.file(
-        "chat.yaml",
-        "version: 1\nstack: drifty\nrooms:\n  lobby: {}\n  support: {}\n",
-    );
-    let lobby = ctx.room(json!({"name": "lobby", "tags": owned("drifty", "lobby", &[])}));
-    let support = ctx.room(json!({"name": "support", "tags": owned("drifty", "support", &[])}));
+    let (ctx, m) = with_manifest("version: 1\nstack: drifty\nrooms:\n  lobby: {}\n  support: {}\n");
+    let lobby = owned_room(&ctx, "drifty", "lobby");
+    let support = owned_room(&ctx, "drifty", "support");
     ctx.run(&["plan", "-f", &m, "--detailed-exitcode"])
         .success();
 
@@ -306,9 +313,7 @@ fn an_out_of_band_change_is_drift_and_a_stray_tag_a_removal() {
 
 #[test]
 fn drift_is_judged_per_resource_and_marks_only_field_lines() {
-    let ctx = TestContext::new();
-    let m = ctx.file(
-        "chat.yaml",
+    let (ctx, m) = with_manifest(
         r#"
 version: 1
 stack: judge
@@ -329,11 +334,11 @@ rooms:
         "destination": {"s3": {"bucketName": "judge-logs"}},
         "tags": owned("judge", "archive", &[]),
     }));
-    let edited = ctx.room(json!({"name": "edited", "tags": owned("judge", "edited", &[])}));
-    let handled = ctx.room(json!({"name": "handled", "tags": owned("judge", "handled", &[])}));
+    let edited = owned_room(&ctx, "judge", "edited");
+    let handled = owned_room(&ctx, "judge", "handled");
     // `fresh` differs from the manifest (length 500 live, 100 wanted), but
     // nobody edited it since it was created: a manifest change, not drift.
-    ctx.room(json!({"name": "fresh", "tags": owned("judge", "fresh", &[])}));
+    owned_room(&ctx, "judge", "fresh");
     let cw = json!({"cloudWatchLogs": {"logGroupName": "/edited"}});
     ctx.update_lc(&archive, json!({"destination": cw}));
     ctx.update_room(&edited, json!({"name": "renamed"}));
@@ -348,12 +353,8 @@ rooms:
 
 #[test]
 fn text_from_the_account_cannot_reach_the_terminal() {
-    let ctx = TestContext::new();
-    let m = ctx.file(
-        "chat.yaml",
-        "version: 1\nstack: safe\nrooms:\n  lobby: {}\n",
-    );
-    let lobby = ctx.room(json!({"name": "lobby", "tags": owned("safe", "lobby", &[])}));
+    let (ctx, m) = with_manifest("version: 1\nstack: safe\nrooms:\n  lobby: {}\n");
+    let lobby = owned_room(&ctx, "safe", "lobby");
     let hostile = "\u{1b}[31mred\nline\u{7}";
     ctx.tag(&lobby, json!({"x|y": hostile}));
     // JSON keeps the exact text.
@@ -459,9 +460,7 @@ fn logging_configurations_are_read_over_every_page() {
 
 #[test]
 fn unowned_and_foreign_resources_never_appear_and_are_never_touched() {
-    let ctx = TestContext::new();
-    let m = ctx.file(
-        "chat.yaml",
+    let (ctx, m) = with_manifest(
         r#"
 version: 1
 stack: mine
@@ -477,8 +476,8 @@ rooms:
 "#,
     );
     // Ours: `keep` matches, `gone` is no longer in the manifest.
-    let keep = ctx.room(json!({"name": "keep", "tags": owned("mine", "keep", &[])}));
-    ctx.room(json!({"name": "gone", "tags": owned("mine", "gone", &[])}));
+    let keep = owned_room(&ctx, "mine", "keep");
+    owned_room(&ctx, "mine", "gone");
     // Not ours.
     let mut strangers: Vec<(String, &str)> = Vec::new();
     for (name, tags) in [
@@ -539,9 +538,7 @@ rooms:
 
 #[test]
 fn plan_discovery_makes_exactly_the_contracted_calls() {
-    let ctx = TestContext::new();
-    let m = ctx.file(
-        "chat.yaml",
+    let (ctx, m) = with_manifest(
         r#"
 version: 1
 stack: audit
@@ -566,13 +563,13 @@ rooms:
     let unowned =
         |n: usize| (0..n).for_each(|i| drop(ctx.room(json!({"name": format!("unowned-{i}")}))));
     let mut kept = BTreeSet::new();
-    kept.insert(ctx.room(json!({"name": "a", "tags": owned("audit", "a", &[])})));
+    kept.insert(owned_room(&ctx, "audit", "a"));
     unowned(30);
-    kept.insert(ctx.room(json!({"name": "b", "tags": owned("audit", "b", &[])})));
+    kept.insert(owned_room(&ctx, "audit", "b"));
     unowned(30);
     let c = owned("audit", "c", &[]);
     kept.insert(ctx.room(json!({"name": "c", "loggingConfigurations": [archive], "tags": c})));
-    let old = ctx.room(json!({"name": "old", "tags": owned("audit", "old", &[])}));
+    let old = owned_room(&ctx, "audit", "old");
     ctx.reset_log();
     ctx.run(&["plan", "-f", &m, "--detailed-exitcode"])
         .code(2)
@@ -606,14 +603,10 @@ rooms:
 
 #[test]
 fn rooms_and_logging_configurations_are_separate_key_spaces() {
-    let ctx = TestContext::new();
-    let m = ctx.file(
-        "chat.yaml",
-        "version: 1\nstack: spaces\nloggingConfigurations:\n  shared:\n    destination:\n      s3:\n        bucketName: spaces-logs\nrooms:\n  lobby: {}\n",
-    );
+    let (ctx, m) = with_manifest("version: 1\nstack: spaces\nloggingConfigurations:\n  shared:\n    destination:\n      s3:\n        bucketName: spaces-logs\nrooms:\n  lobby: {}\n");
     // A room keyed like the manifest's logging configuration, and a logging
     // configuration keyed like its room: neither is in the manifest.
-    let room = ctx.room(json!({"name": "shared", "tags": owned("spaces", "shared", &[])}));
+    let room = owned_room(&ctx, "spaces", "shared");
     let s3 = json!({"s3": {"bucketName": "spaces-logs"}});
     let lc =
         ctx.lc(json!({"name": "lobby", "destination": s3, "tags": owned("spaces", "lobby", &[])}));
@@ -698,7 +691,7 @@ fn plan_out_saves_what_it_observed_of_every_touched_resource() {
         "loggingConfigurations": [archive],
         "tags": owned("saved", "lobby", &[("env", "prod")]),
     }));
-    let old = ctx.room(json!({"name": "old", "tags": owned("saved", "old", &[])}));
+    let old = owned_room(&ctx, "saved", "old");
     // Moves lobby's updateTime, so the observed time is not the create time.
     ctx.update_room(&lobby, json!({"maximumMessageLength": 400}));
     let m = ctx.file(
@@ -855,7 +848,7 @@ fn yaml_files(dir: &str) -> Vec<String> {
 fn invalid_manifests_never_reach_the_api() {
     let ctx = TestContext::new();
     // Something to discover, were anything to look.
-    ctx.room(json!({"name": "lobby", "tags": owned("prod-chat", "lobby", &[])}));
+    owned_room(&ctx, "prod-chat", "lobby");
     let files = yaml_files("tests/manifests/invalid");
     assert!(files.len() >= 45, "the corpus: {} files", files.len());
     for file in &files {
@@ -907,66 +900,11 @@ fn valid_manifests_validate() {
 // 10. Export
 // ---------------------------------------------------------------------------
 
-/// A stack `rich` using every field, and a stack `other` with one logging
-/// configuration that `rich` references by ARN; plus an unowned room.
+/// tests/plan/rich-seed.yaml: a stack `rich` using every field, another
+/// stack, an unowned room.
 fn seed_rich(ctx: &TestContext) {
-    let with_common = |stack: &str, key: &str, extra: &[(&str, &str)]| {
-        owned(
-            stack,
-            key,
-            &[&[("team", "video"), ("cost center", "a/b:c")], extra].concat(),
-        )
-    };
-    let foreign = ctx.lc(json!({
-        "name": "foreign",
-        "destination": {"s3": {"bucketName": "other-logs"}},
-        "tags": owned("other", "shared", &[("team", "other")]),
-    }));
-    let archive = ctx.lc(json!({
-        "name": "chat-archive",
-        "destination": {"s3": {"bucketName": "rich-logs"}},
-        "tags": with_common("rich", "archive", &[("retention", "90 days"), ("ivsctl:protect", "true")]),
-    }));
-    let audit = ctx.lc(json!({
-        "name": "",
-        "destination": {"cloudWatchLogs": {"logGroupName": "/aws/ivschat/audit"}},
-        "tags": with_common("rich", "audit", &[("empty", "")]),
-    }));
-    let stream = ctx.lc(json!({
-        "name": "stream",
-        "destination": {"firehose": {"deliveryStreamName": "chat-stream.v1"}},
-        "tags": with_common("rich", "stream", &[]),
-    }));
-    let odd_tags = [
-        ("path/to", "x/y"),
-        ("k:v", "a: b"),
-        ("hash", "#not a comment"),
-        ("yes", "true"),
-        ("num", "042"),
-        ("nul", "null"),
-        ("sp ace", " leading and trailing "),
-        ("ivsctl:protect", "true"),
-    ];
-    ctx.room(json!({
-        "name": "main-lobby",
-        "maximumMessageLength": 280,
-        "maximumMessageRatePerSecond": 100,
-        "messageReviewHandler": {"uri": "arn:aws:lambda:us-east-1:123456789012:function:review", "fallbackResult": "DENY"},
-        "loggingConfigurations": [archive, foreign, audit],
-        "tags": with_common("rich", "lobby", &odd_tags),
-    }));
-    ctx.room(json!({
-        "name": "support",
-        "maximumMessageLength": 1,
-        "maximumMessageRatePerSecond": 1,
-        "messageReviewHandler": {"uri": "arn:aws:lambda:us-east-1:123456789012:function:other"},
-        "loggingConfigurations": [stream],
-        "tags": with_common("rich", "support", &[("owner", "")]),
-    }));
-    // Imported without a name.
-    ctx.room(json!({"tags": with_common("rich", "nameless", &[])}));
-    ctx.room(json!({"tags": with_common("rich", "support-2", &[("team", "other")])}));
-    ctx.room(json!({"name": "zz-unmanaged", "tags": {"team": "video"}}));
+    ctx.set_stack("rich");
+    ctx.seed(&serde_yaml::from_str(include_str!("plan/rich-seed.yaml")).unwrap());
 }
 
 #[test]
@@ -1048,7 +986,7 @@ fn export_without_owned_resources_points_to_import() {
 #[test]
 fn export_of_a_stack_with_no_resources_is_an_error() {
     let ctx = TestContext::new();
-    ctx.room(json!({"name": "lobby", "tags": owned("real", "lobby", &[])}));
+    owned_room(&ctx, "real", "lobby");
     ctx.room(json!({"name": "unmanaged"}));
     ctx.run(&["export", "--stack", "typo"])
         .failure()
@@ -1061,8 +999,7 @@ fn export_of_a_stack_with_no_resources_is_an_error() {
 
 #[test]
 fn validate_is_offline_and_plan_fails_cleanly_without_an_endpoint() {
-    let ctx = TestContext::new();
-    let m = ctx.file("chat.yaml", FRESH);
+    let (ctx, m) = with_manifest(FRESH);
     // An endpoint where nothing listens.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -35,6 +35,25 @@ pub const WRITE_OPS: [&str; 8] = [
 /// The reads of a plan's discovery.
 pub const DISCOVERY_READS: [&str; 3] = ["GetRoom", "ListLoggingConfigurations", "ListRooms"];
 
+/// Sets the members of `$spec` that CreateRoom and UpdateRoom share on
+/// `$builder` (absent members are not sent).
+macro_rules! room_fields {
+    ($builder:expr, $spec:expr) => {{
+        let spec: &Value = $spec;
+        let int = |key: &str| spec[key].as_i64().map(|n| n as i32);
+        let lcs = spec["loggingConfigurations"].as_array().map(|list| {
+            let arn = |v: &Value| v.as_str().expect("an ARN").to_string();
+            list.iter().map(arn).collect::<Vec<_>>()
+        });
+        $builder
+            .set_name(spec["name"].as_str().map(String::from))
+            .set_maximum_message_length(int("maximumMessageLength"))
+            .set_maximum_message_rate_per_second(int("maximumMessageRatePerSecond"))
+            .set_message_review_handler(spec.get("messageReviewHandler").map(handler))
+            .set_logging_configuration_identifiers(lcs.filter(|l| !l.is_empty()))
+    }};
+}
+
 /// A run of the real binary: arguments, environment, directory, stdin and a
 /// time limit. [`TestContext::cmd`] gives one aimed at the context's emulator.
 #[derive(Debug, Clone)]
@@ -490,31 +509,38 @@ impl TestContext {
     /// Every room from ListRooms (every page), newest first: `arn`, `name`,
     /// `loggingConfigurations` (sorted), `tags`.
     pub fn rooms_brief(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self.retry(|| {
+        self.pages(|token| {
+            let call = || {
                 self.sdk
                     .list_rooms()
                     .max_results(50)
                     .set_next_token(token.clone())
                     .send()
-            });
-            for s in page.rooms() {
+            };
+            let page = self.retry(call);
+            let rooms = page.rooms().iter().map(|s| {
                 let mut lcs = s.logging_configuration_identifiers().to_vec();
                 lcs.sort();
-                out.push(json!({
-                    "arn": s.arn(),
-                    "name": s.name().unwrap_or_default(),
-                    "loggingConfigurations": lcs,
-                    "tags": tags_json(s.tags()),
-                }));
-            }
-            token = page.next_token().map(String::from);
-            if token.is_none() {
-                return out;
-            }
+                let (name, tags) = (s.name().unwrap_or_default(), tags_json(s.tags()));
+                json!({"arn": s.arn(), "name": name, "loggingConfigurations": lcs, "tags": tags})
+            });
+            (rooms.collect(), page.next_token().map(String::from))
+        })
+    }
+
+    /// Every item of every page: `page(token)` gives a page's items and the
+    /// next token.
+    fn pages(
+        &self,
+        mut page: impl FnMut(Option<String>) -> (Vec<Value>, Option<String>),
+    ) -> Vec<Value> {
+        let (mut out, mut token) = page(None);
+        while token.is_some() {
+            let (more, next) = page(token);
+            out.extend(more);
+            token = next;
         }
+        out
     }
 
     /// Every room in full (GetRoom), newest first: `arn`, `name`,
@@ -549,30 +575,20 @@ impl TestContext {
     /// Every logging configuration: `arn`, `name`, `destination` (manifest
     /// shape), `state`, `tags`.
     pub fn logging_configurations(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self.retry(|| {
-                self.sdk
-                    .list_logging_configurations()
-                    .max_results(50)
-                    .set_next_token(token.clone())
-                    .send()
-            });
-            for s in page.logging_configurations() {
-                out.push(json!({
+        self.pages(|token| {
+            let list = self.sdk.list_logging_configurations().max_results(50);
+            let page = self.retry(|| list.clone().set_next_token(token.clone()).send());
+            let lcs = page.logging_configurations().iter().map(|s| {
+                json!({
                     "arn": s.arn(),
                     "name": s.name().unwrap_or_default(),
                     "destination": destination_json(s.destination_configuration()),
                     "state": s.state().map(|x| x.as_str()),
                     "tags": tags_json(s.tags()),
-                }));
-            }
-            token = page.next_token().map(String::from);
-            if token.is_none() {
-                return out;
-            }
-        }
+                })
+            });
+            (lcs.collect(), page.next_token().map(String::from))
+        })
     }
 
     /// ARNs of the resources stack `stack` owns, by address.
@@ -629,27 +645,8 @@ impl TestContext {
     /// (ARNs or `{label}`s), `tags`. Returns the ARN.
     pub fn room(&self, spec: Value) -> String {
         let spec = self.resolve_json(spec);
-        let mut b = self.sdk.create_room();
-        if let Some(n) = spec["name"].as_str() {
-            b = b.name(n);
-        }
-        if let Some(n) = spec["maximumMessageLength"].as_i64() {
-            b = b.maximum_message_length(n as i32);
-        }
-        if let Some(n) = spec["maximumMessageRatePerSecond"].as_i64() {
-            b = b.maximum_message_rate_per_second(n as i32);
-        }
-        if let Some(h) = spec.get("messageReviewHandler") {
-            b = b.message_review_handler(handler(h));
-        }
-        for arn in spec["loggingConfigurations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            b = b.logging_configuration_identifiers(arn.as_str().expect("an ARN"));
-        }
-        b = b.set_tags(tag_map(&spec["tags"]));
+        let b = room_fields!(self.sdk.create_room(), &spec);
+        let b = b.set_tags(tag_map(&spec["tags"]));
         let arn = self
             .emu
             .block_on(b.send())
@@ -701,26 +698,8 @@ impl TestContext {
     /// `loggingConfigurations`.
     pub fn update_room(&self, arn: &str, spec: Value) {
         let spec = self.resolve_json(spec);
-        let mut b = self.sdk.update_room().identifier(self.resolve(arn));
-        if let Some(n) = spec["name"].as_str() {
-            b = b.name(n);
-        }
-        if let Some(n) = spec["maximumMessageLength"].as_i64() {
-            b = b.maximum_message_length(n as i32);
-        }
-        if let Some(n) = spec["maximumMessageRatePerSecond"].as_i64() {
-            b = b.maximum_message_rate_per_second(n as i32);
-        }
-        if let Some(h) = spec.get("messageReviewHandler") {
-            b = b.message_review_handler(handler(h));
-        }
-        for arn in spec["loggingConfigurations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            b = b.logging_configuration_identifiers(arn.as_str().expect("an ARN"));
-        }
+        let b = self.sdk.update_room().identifier(self.resolve(arn));
+        let b = room_fields!(b, &spec);
         self.emu.block_on(b.send()).expect("UpdateRoom");
     }
 

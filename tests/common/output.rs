@@ -24,7 +24,24 @@ impl fmt::Display for Output {
     }
 }
 
+/// `name(needle)`: the stream has (or lacks) `needle`.
+macro_rules! checks {
+    ($($name:ident: $stream:literal $has:literal,)*) => {$(
+        #[track_caller]
+        pub fn $name(&self, needle: &str) -> &Self {
+            self.check($stream, needle, $has)
+        }
+    )*};
+}
+
 impl Output {
+    checks! {
+        stdout_contains: "stdout" true,
+        stdout_lacks: "stdout" false,
+        stderr_contains: "stderr" true,
+        stderr_lacks: "stderr" false,
+    }
+
     /// Exit code 0.
     #[track_caller]
     pub fn success(&self) -> &Self {
@@ -43,38 +60,19 @@ impl Output {
         self
     }
 
+    /// `stream` (`stdout` or `stderr`) has `needle`, or lacks it.
     #[track_caller]
-    pub fn stdout_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n{self}"
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn stdout_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(needle),
-            "stdout has {needle:?}\n{self}"
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn stderr_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{self}"
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn stderr_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stderr.contains(needle),
-            "stderr has {needle:?}\n{self}"
+    fn check(&self, stream: &str, needle: &str, has: bool) -> &Self {
+        let text = if stream == "stdout" {
+            &self.stdout
+        } else {
+            &self.stderr
+        };
+        let verb = if has { "lacks" } else { "has" };
+        assert_eq!(
+            text.contains(needle),
+            has,
+            "{stream} {verb} {needle:?}\n{self}"
         );
         self
     }
