@@ -158,10 +158,13 @@ impl Cmd {
         let stderr = reader(Box::new(child.stderr.take().expect("stderr")));
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let status = loop {
+            let Some(deadline) = deadline else {
+                break Some(child.wait().expect("wait for ivsctl"));
+            };
             if let Some(status) = child.try_wait().expect("wait for ivsctl") {
                 break Some(status);
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+            if Instant::now() >= deadline {
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;

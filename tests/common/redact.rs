@@ -5,8 +5,9 @@
 //! `ivsctl:key`), `other/rooms.lobby` for another stack's, `room:NAME` /
 //! `lc:NAME` for unmanaged ones. When two resources would share a label, the
 //! later one gets `~NAME` (or `~2`, `~3`) appended. In text, an ARN becomes
-//! `[label]`; in inputs (manifests, seeds, commands), `{label}` stands for
-//! the ARN.
+//! `[label]`; chat tokens, times, durations and request ids become
+//! placeholders too. In inputs (manifests, seeds, commands), `{label}`
+//! stands for the ARN.
 
 use regex::Regex;
 use serde_json::Value;
@@ -174,6 +175,8 @@ impl Redactor {
                 // Durations of the progress lines and the report.
                 (r"\b(\d+ h )?(\d+ m )?\d+(\.\d+)? s\b", "[DURATION]"),
                 (r#""duration_ms": ?\d+"#, r#""duration_ms": "[MS]""#),
+                // Chat tokens.
+                (r"AQICAH[A-Za-z0-9+/=_-]+", "[TOKEN]"),
                 // Request ids.
                 (
                     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
