@@ -248,6 +248,15 @@ fn every_field_difference_shows_exactly_that_field() {
         let m = ctx.file(&format!("case-{i}.yaml"), &base.replacen(from, &to, 1));
         let out = ctx.run(&["plan", "-f", &m, "--format", "json", "--detailed-exitcode"]);
         let doc = out.json();
+        let addresses = doc["resource_changes"].as_array().unwrap().iter();
+        let addresses: Vec<&str> = addresses.map(|c| c["address"].as_str().unwrap()).collect();
+        let all = [
+            "loggingConfigurations.archive",
+            "loggingConfigurations.audit",
+            "rooms.lobby",
+            "rooms.plain",
+        ];
+        assert_eq!(addresses, all, "{what}");
         let mut updated = Vec::new();
         for c in doc["resource_changes"].as_array().unwrap() {
             assert_eq!(c["drift"], false, "{what}: {c:#}");
@@ -477,7 +486,7 @@ rooms:
     );
     // Ours: `keep` matches, `gone` is no longer in the manifest.
     let keep = owned_room(&ctx, "mine", "keep");
-    owned_room(&ctx, "mine", "gone");
+    let gone = owned_room(&ctx, "mine", "gone");
     // Not ours.
     let mut strangers: Vec<(String, &str)> = Vec::new();
     for (name, tags) in [
@@ -508,6 +517,8 @@ rooms:
     let doc = plan_doc(&ctx, &m, 2);
     let expected = "loggingConfigurations.archive: create\nrooms.gone: delete\nrooms.keep: no-op\nrooms.lobby: create";
     assert_eq!(actions(&doc), expected);
+    assert_eq!(change(&doc, "rooms.keep")["arn"], json!(keep));
+    assert_eq!(change(&doc, "rooms.gone")["arn"], json!(gone));
     // `archive` is our planned configuration, not another stack's `archive`.
     let lobby = change(&doc, "rooms.lobby")["changes"].as_array().unwrap();
     let refs = lobby
@@ -762,6 +773,7 @@ rooms:
     // saved-plan internals.
     let doc = ctx
         .run(&["plan", "-f", &m, "--out", "plan.json", "--format", "json"])
+        .success()
         .json();
     let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
     assert_eq!(
