@@ -219,7 +219,7 @@ fn with_injected_faults_apply_reports_failures_and_repeated_applies_converge_wit
     "#);
 
     // And a plan (retried past injected faults) shows no changes.
-    let plans = (0..15).map(|_| ctx.run(&["plan", "-f", &file, "--detailed-exitcode"]));
+    let plans = (0..15).map(|_| ctx.ivsctl(&format!("plan -f {file} --detailed-exitcode")));
     let plan = plans
         .into_iter()
         .find(|o| o.code != 1)
@@ -355,7 +355,7 @@ fn after_a_logging_configuration_failed_the_plan_says_so() {
     apply_with_failed_logging_configuration(&ctx, "human").failure();
     // The configuration exists but is unusable: the plan must not present it
     // as matching the manifest.
-    let out = ctx.run(&["plan", "-f", "m.yaml", "--format", "json"]);
+    let out = ctx.ivsctl("plan -f m.yaml --format json");
     insta::assert_snapshot!(ctx.redact(&format!("exit {}\n{}{}", out.code, out.stdout, out.stderr)), @"
     exit 1
       x loggingConfigurations.slow ([loggingConfigurations.slow]) is CREATE_FAILED: it cannot be used, and ivsctl never replaces a resource; delete it (aws ivschat delete-logging-configuration --identifier [loggingConfigurations.slow]), then apply again to create it anew
@@ -411,22 +411,15 @@ fn saved_plan(ctx: &TestContext) -> std::collections::BTreeMap<String, String> {
         "m.yaml",
         include_str!("cases/saved-plan-applies-once/after.yaml"),
     );
-    ctx.run(&[
-        "plan",
-        "-f",
-        &next,
-        "--out",
-        "p.json",
-        "--detailed-exitcode",
-    ])
-    .code(2);
+    ctx.ivsctl(&format!("plan -f {next} --out p.json --detailed-exitcode"))
+        .code(2);
     ctx.owned("saved")
 }
 
 /// `apply p.json` refuses the stale plan naming `address`, writing nothing.
 fn assert_stale(ctx: &TestContext, address: &str) {
     ctx.reset_log();
-    ctx.run(&["apply", "p.json"])
+    ctx.ivsctl("apply p.json")
         .failure()
         .stderr_names(&["stale", address]);
     ctx.assert_no_writes("stale saved plan");
@@ -468,7 +461,7 @@ fn an_unchanged_account_keeps_a_saved_plan_valid_after_reads_and_unrelated_write
     ctx.room(json!({"name": "unrelated"}));
     ctx.tag(&arns["rooms.stays"], json!({"note": "hi"}));
     ctx.reset_log();
-    ctx.run(&["apply", "p.json"]).success();
+    ctx.ivsctl("apply p.json").success();
     assert!(!ctx.writes().is_empty());
 }
 
@@ -502,7 +495,7 @@ fn tags_starting_with_aws_are_never_touched() {
         "m.yaml",
         "version: 1\nstack: awstags\nrooms:\n  r:\n    tags: {env: prod}\n",
     );
-    ctx.run(&["plan", "-f", &file, "--detailed-exitcode"])
+    ctx.ivsctl(&format!("plan -f {file} --detailed-exitcode"))
         .code(2)
         .stdout_lacks("aws:cloudformation");
     ctx.reset_log();
@@ -704,9 +697,9 @@ fn local_state_uses_the_given_file() {
 fn example_round_trip(name: &str, region: &str, resources: usize) {
     let ctx = TestContext::in_region(region);
     let file = repo(&format!("examples/{name}"));
-    ctx.run(&["validate", "-f", &file]).success();
+    ctx.ivsctl(&format!("validate -f {file}")).success();
     ctx.apply_ok(&file).stdout_contains(&format!("in {region}"));
-    ctx.run(&["plan", "-f", &file, "--detailed-exitcode"])
+    ctx.ivsctl(&format!("plan -f {file} --detailed-exitcode"))
         .success();
     assert_eq!(
         ctx.count("CreateRoom") + ctx.count("CreateLoggingConfiguration"),

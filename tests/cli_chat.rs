@@ -95,27 +95,13 @@ impl Fixture {
     /// argument with a space, and `{c*N}` in a word for c N times.
     fn words(&self, spec: &str) -> Vec<String> {
         let mut args = Vec::new();
-        let mut quoted: Option<String> = None;
-        for word in spec.split_whitespace() {
-            if let Some(q) = &mut quoted {
-                q.push(' ');
-                q.push_str(word.trim_end_matches('\''));
-                if word.ends_with('\'') {
-                    args.push(quoted.take().unwrap());
-                }
-                continue;
-            }
-            match word {
+        for word in common::words(spec) {
+            match word.as_str() {
                 "ROOM" => args.extend(["--room", KEY, "-f", &self.manifest].map(String::from)),
                 "ARN" => args.extend(["--room".to_string(), self.arn.clone()]),
                 "MISSING" => args.extend(["--room", MISSING_ROOM].map(String::from)),
                 "JSON" => args.extend(["--format", "json"].map(String::from)),
-                "''" => args.push(String::new()),
-                w if w.starts_with('\'') && w.ends_with('\'') => {
-                    args.push(w.trim_matches('\'').into())
-                }
-                w if w.starts_with('\'') => quoted = Some(w[1..].to_string()),
-                w => args.push(repeat(w)),
+                _ => args.push(repeat(&word)),
             }
         }
         args

@@ -78,14 +78,7 @@ fn sets(ctx: &TestContext, changes: &Value) -> Value {
 /// `plan --format json --detailed-exitcode`, which must exit `code`, parsed.
 #[track_caller]
 fn plan_doc(ctx: &TestContext, file: &str, code: i32) -> Value {
-    let out = ctx.run(&[
-        "plan",
-        "-f",
-        file,
-        "--format",
-        "json",
-        "--detailed-exitcode",
-    ]);
+    let out = ctx.ivsctl(&format!("plan -f {file} --format json --detailed-exitcode"));
     out.code(code).json()
 }
 
@@ -94,14 +87,9 @@ fn plan_doc(ctx: &TestContext, file: &str, code: i32) -> Value {
 fn plan_report(ctx: &TestContext, file: &str) -> String {
     let mut text = String::new();
     for format in ["human", "markdown", "json"] {
-        let out = ctx.run(&[
-            "plan",
-            "-f",
-            file,
-            "--format",
-            format,
-            "--detailed-exitcode",
-        ]);
+        let out = ctx.ivsctl(&format!(
+            "plan -f {file} --format {format} --detailed-exitcode"
+        ));
         text += &format!("--- {format}: exit {} ---\n{}\n", out.code, out.stdout);
     }
     ctx.redact(&text)
@@ -137,9 +125,9 @@ fn plan_against_an_empty_account_creates_everything_in_every_format() {
     let (ctx, m) = with_manifest(FRESH);
     // A plain plan exits 0 even with changes; --detailed-exitcode exits 2
     // with the same bytes; no colour with NO_COLOR.
-    let plain = ctx.run(&["plan", "-f", &m]);
+    let plain = ctx.ivsctl(&format!("plan -f {m}"));
     plain.success().stdout_lacks("\u{1b}");
-    let detailed = ctx.run(&["plan", "-f", &m, "--detailed-exitcode"]);
+    let detailed = ctx.ivsctl(&format!("plan -f {m} --detailed-exitcode"));
     assert_eq!(detailed.code(2).stdout, plain.stdout);
     // Every format: the JSON has exactly the documented keys, no saved-plan
     // internals.
@@ -246,7 +234,7 @@ fn every_field_difference_shows_exactly_that_field() {
             "{what}: once in base"
         );
         let m = ctx.file(&format!("case-{i}.yaml"), &base.replacen(from, &to, 1));
-        let out = ctx.run(&["plan", "-f", &m, "--format", "json", "--detailed-exitcode"]);
+        let out = ctx.ivsctl(&format!("plan -f {m} --format json --detailed-exitcode"));
         let doc = out.json();
         let addresses = doc["resource_changes"].as_array().unwrap().iter();
         let addresses: Vec<&str> = addresses.map(|c| c["address"].as_str().unwrap()).collect();
@@ -287,7 +275,7 @@ fn every_field_difference_shows_exactly_that_field() {
         assert_eq!(doc["summary"], summary, "{what}");
         out.code(if updated.is_empty() { 0 } else { 2 });
         // The human plan shows the same resources.
-        let human = ctx.run(&["plan", "-f", &m]);
+        let human = ctx.ivsctl(&format!("plan -f {m}"));
         for u in &updated {
             let address = u.split(':').next().unwrap();
             human.stdout_contains(&format!("# {address} will be updated in place\n"));
@@ -307,7 +295,7 @@ fn an_out_of_band_change_is_drift_and_a_stray_tag_a_removal() {
     let (ctx, m) = with_manifest("version: 1\nstack: drifty\nrooms:\n  lobby: {}\n  support: {}\n");
     let lobby = owned_room(&ctx, "drifty", "lobby");
     let support = owned_room(&ctx, "drifty", "support");
-    ctx.run(&["plan", "-f", &m, "--detailed-exitcode"])
+    ctx.ivsctl(&format!("plan -f {m} --detailed-exitcode"))
         .success();
 
     // Someone changes the rate in the console, and someone adds a tag to the
@@ -371,7 +359,7 @@ fn text_from_the_account_cannot_reach_the_terminal() {
     let stray = json!([{"field": "tags.x|y", "before": hostile, "after": null}]);
     assert_eq!(change(&doc, "rooms.lobby")["changes"], stray);
     for format in ["human", "markdown"] {
-        let out = ctx.run(&["plan", "-f", &m, "--format", format]);
+        let out = ctx.ivsctl(&format!("plan -f {m} --format {format}"));
         // No raw control character; they are spelled out.
         out.success()
             .stdout_lacks("\u{1b}")
@@ -380,7 +368,7 @@ fn text_from_the_account_cannot_reach_the_terminal() {
         out.stdout_contains(r#""\u{1b}[31mred\nline\u{7}""#);
     }
     // `|` in a markdown cell is escaped.
-    ctx.run(&["plan", "-f", &m, "--format", "markdown"])
+    ctx.ivsctl(&format!("plan -f {m} --format markdown"))
         .stdout_contains("| 🔄 | `rooms.lobby` | update | `tags.x\\|y` |");
 }
 
@@ -422,7 +410,7 @@ fn a_reference_to_a_missing_logging_configuration_is_an_error() {
         "version: 1\nstack: ref\nrooms:\n  lobby:\n    loggingConfigurations: [{missing}]\n"
     );
     let m = ctx.file("chat.yaml", &manifest);
-    ctx.run(&["plan", "-f", &m, "--detailed-exitcode"])
+    ctx.ivsctl(&format!("plan -f {m} --detailed-exitcode"))
         .failure()
         .stderr_names(&[missing, "rooms.lobby"])
         .stdout_lacks("Plan:");
@@ -528,7 +516,7 @@ rooms:
     assert_eq!(refs["after"], json!(["loggingConfigurations.archive"]));
 
     for format in ["human", "json", "markdown"] {
-        let out = ctx.run(&["plan", "-f", &m, "--format", format]);
+        let out = ctx.ivsctl(&format!("plan -f {m} --format {format}"));
         out.success().stdout_lacks("other");
         for (arn, name) in &strangers {
             out.stdout_lacks(arn).stdout_lacks(name);
@@ -582,7 +570,7 @@ rooms:
     kept.insert(ctx.room(json!({"name": "c", "loggingConfigurations": [archive], "tags": c})));
     let old = owned_room(&ctx, "audit", "old");
     ctx.reset_log();
-    ctx.run(&["plan", "-f", &m, "--detailed-exitcode"])
+    ctx.ivsctl(&format!("plan -f {m} --detailed-exitcode"))
         .code(2)
         .stdout_contains(&format!("- rooms.old ({old})"))
         .last_line("Plan: 0 to add, 0 to change, 1 to destroy.");
@@ -662,12 +650,14 @@ fn two_live_resources_claiming_one_key_stop_the_plan() {
         for format in ["human", "json"] {
             ctx.reset_log();
             // An error naming both ARNs and the address; no plan printed.
-            ctx.run(&["plan", "-f", &m, "--format", format, "--detailed-exitcode"])
-                .failure()
-                .stderr_names(&[&first, &second, address])
-                .stderr_lacks("panicked")
-                .stdout_lacks("Plan:")
-                .stdout_lacks("resource_changes");
+            ctx.ivsctl(&format!(
+                "plan -f {m} --format {format} --detailed-exitcode"
+            ))
+            .failure()
+            .stderr_names(&[&first, &second, address])
+            .stderr_lacks("panicked")
+            .stdout_lacks("Plan:")
+            .stdout_lacks("resource_changes");
             ctx.assert_reads_only(address);
         }
     }
@@ -726,16 +716,9 @@ rooms:
 "#,
     );
     ctx.reset_log();
-    ctx.run(&[
-        "plan",
-        "-f",
-        &m,
-        "--out",
-        "plan.json",
-        "--detailed-exitcode",
-    ])
-    .code(2)
-    .last_line("Plan: 1 to add, 1 to change, 1 to destroy."); // still printed
+    ctx.ivsctl(&format!("plan -f {m} --out plan.json --detailed-exitcode"))
+        .code(2)
+        .last_line("Plan: 1 to add, 1 to change, 1 to destroy."); // still printed
     let text = std::fs::read_to_string(ctx.dir().join("plan.json")).expect("the saved plan");
     let file: Value = serde_json::from_str(&text).expect("the saved plan is JSON");
     assert_eq!(
@@ -807,7 +790,7 @@ fn a_region_conflict_stops_before_any_call_and_the_manifest_region_wins() {
         "version: 1\nstack: eu\nregion: eu-west-1\nrooms:\n  lobby: {}\n",
     );
     // The error names both regions and the flag; nothing on stdout; no call.
-    ctx.run(&["plan", "-f", &m, "--region", "us-east-1"])
+    ctx.ivsctl(&format!("plan -f {m} --region us-east-1"))
         .failure()
         .stderr_names(&["eu-west-1", "us-east-1", "--region"])
         .stderr_lacks("panicked")
@@ -817,7 +800,7 @@ fn a_region_conflict_stops_before_any_call_and_the_manifest_region_wins() {
     // AWS_REGION=us-east-1 in the environment: the manifest's region wins.
     assert_eq!(plan_doc(&ctx, &m, 2)["region"], "eu-west-1");
     // --region that agrees is fine.
-    let out = ctx.run(&["plan", "-f", &m, "--region", "eu-west-1"]);
+    let out = ctx.ivsctl(&format!("plan -f {m} --region eu-west-1"));
     assert!(
         out.success()
             .stdout
@@ -829,15 +812,7 @@ fn a_region_conflict_stops_before_any_call_and_the_manifest_region_wins() {
         "noregion.yaml",
         "version: 1\nstack: eu\nrooms:\n  lobby: {}\n",
     );
-    let out = ctx.run(&[
-        "plan",
-        "-f",
-        &m,
-        "--region",
-        "eu-west-1",
-        "--format",
-        "json",
-    ]);
+    let out = ctx.ivsctl(&format!("plan -f {m} --region eu-west-1 --format json"));
     assert_eq!(out.success().json()["region"], "eu-west-1");
 }
 
@@ -924,7 +899,7 @@ fn export_of_a_rich_stack_plans_as_no_changes() {
     let ctx = TestContext::new();
     seed_rich(&ctx);
     ctx.reset_log();
-    let export = ctx.run(&["export", "--stack", "rich"]);
+    let export = ctx.ivsctl("export --stack rich");
     // Ownership tags are not user tags; protection is exported; only the
     // stack asked for.
     export
@@ -937,7 +912,7 @@ fn export_of_a_rich_stack_plans_as_no_changes() {
         .stdout_lacks("other-logs");
     ctx.assert_reads_only("export");
     let m = ctx.file("rich.yaml", &export.stdout);
-    ctx.run(&["validate", "-f", &m])
+    ctx.ivsctl(&format!("validate -f {m}"))
         .success()
         .stdout_contains("stack rich, 3 logging configurations, 4 rooms");
     ctx.reset_log();
@@ -963,11 +938,11 @@ fn export_of_several_stacks_needs_a_choice_or_a_directory() {
     seed_rich(&ctx);
     ctx.reset_log();
     // Two stacks and no --stack: the error names both and how to choose.
-    ctx.run(&["export"])
+    ctx.ivsctl("export")
         .failure()
         .stderr_names(&["rich", "other", "--stack", "--output-dir"])
         .stdout_empty();
-    ctx.run(&["export", "--output-dir", "stacks"]).success();
+    ctx.ivsctl("export --output-dir stacks").success();
     let mut written: Vec<String> = std::fs::read_dir(ctx.dir().join("stacks"))
         .expect("the directory exists")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -984,11 +959,11 @@ fn export_of_several_stacks_needs_a_choice_or_a_directory() {
 fn export_without_owned_resources_points_to_import() {
     // An empty account, then one with unmanaged resources only.
     let ctx = TestContext::new();
-    ctx.run(&["export"]).failure().stderr_contains("import");
+    ctx.ivsctl("export").failure().stderr_contains("import");
     ctx.room(json!({"name": "unmanaged", "tags": {"team": "video"}}));
     ctx.lc(json!({"name": "unmanaged-lc", "destination": {"s3": {"bucketName": "bbb"}}}));
     ctx.reset_log();
-    ctx.run(&["export"])
+    ctx.ivsctl("export")
         .failure()
         .stderr_contains("import")
         .stdout_empty();
@@ -1000,7 +975,7 @@ fn export_of_a_stack_with_no_resources_is_an_error() {
     let ctx = TestContext::new();
     owned_room(&ctx, "real", "lobby");
     ctx.room(json!({"name": "unmanaged"}));
-    ctx.run(&["export", "--stack", "typo"])
+    ctx.ivsctl("export --stack typo")
         .failure()
         .stderr_names(&["typo", "import"]);
 }

@@ -269,6 +269,12 @@ impl TestContext {
         self.cmd(args).run()
     }
 
+    /// `ivsctl LINE`, LINE split as [`words`] splits it:
+    /// `ctx.ivsctl(&format!("plan -f {file} --detailed-exitcode"))`.
+    pub fn ivsctl(&self, line: &str) -> Output {
+        self.run(&words(line))
+    }
+
     /// `apply -f FILE --auto-approve EXTRA`.
     pub fn apply(&self, file: &str, extra: &[&str]) -> Output {
         self.cmd(&["apply", "-f", file, "--auto-approve"])
@@ -745,6 +751,34 @@ impl TestContext {
     fn resolve_json(&self, spec: Value) -> Value {
         serde_json::from_str(&self.resolve(&spec.to_string())).unwrap()
     }
+}
+
+/// `line` split on white space, where `''` is an empty word and `'a b'` one
+/// word with a space.
+pub fn words(line: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for word in line.split_whitespace() {
+        let quoted = word.trim_start_matches('\'').trim_end_matches('\'');
+        match (
+            open,
+            word.starts_with('\''),
+            word.len() > 1 && word.ends_with('\''),
+        ) {
+            (true, _, closes) => {
+                let last = out.last_mut().unwrap();
+                last.push(' ');
+                last.push_str(quoted);
+                open = !closes;
+            }
+            (false, true, closes) => {
+                out.push(quoted.to_string());
+                open = !closes && word != "''";
+            }
+            (false, false, _) => out.push(word.to_string()),
+        }
+    }
+    out
 }
 
 /// The `stack:` of a manifest.

@@ -24,7 +24,7 @@ pub mod redact;
 pub mod writes;
 
 #[allow(unused_imports)]
-pub use context::{Cmd, TestContext};
+pub use context::{words, Cmd, TestContext};
 #[allow(unused_imports)]
 pub use output::Output;
 
