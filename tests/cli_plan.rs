@@ -149,62 +149,7 @@ fn plan_against_an_empty_account_creates_everything_in_every_format() {
     }));
     ctx.room(json!({"name": "support", "tags": owned("fresh", "support", &[("team", "video")])}));
     ctx.reset_log();
-    insta::assert_snapshot!(plan_report(&ctx, &m), @r#"
-    --- human: exit 0 ---
-    ivsctl plan for stack fresh in us-east-1
-
-    No changes. The live resources of stack fresh match the manifest.
-
-    Plan: 0 to add, 0 to change, 0 to destroy.
-
-    --- markdown: exit 0 ---
-    ### ivsctl plan — stack `fresh` (us-east-1)
-
-    No changes.
-
-    **Plan:** 0 to add, 0 to change, 0 to destroy.
-
-    --- json: exit 0 ---
-    {
-      "format_version": "1",
-      "stack": "fresh",
-      "region": "us-east-1",
-      "summary": {
-        "add": 0,
-        "change": 0,
-        "destroy": 0
-      },
-      "resource_changes": [
-        {
-          "address": "loggingConfigurations.archive",
-          "type": "loggingConfiguration",
-          "key": "archive",
-          "action": "no-op",
-          "arn": "[loggingConfigurations.archive]",
-          "changes": [],
-          "drift": false
-        },
-        {
-          "address": "rooms.lobby",
-          "type": "room",
-          "key": "lobby",
-          "action": "no-op",
-          "arn": "[rooms.lobby]",
-          "changes": [],
-          "drift": false
-        },
-        {
-          "address": "rooms.support",
-          "type": "room",
-          "key": "support",
-          "action": "no-op",
-          "arn": "[rooms.support]",
-          "changes": [],
-          "drift": false
-        }
-      ]
-    }
-    "#);
+    insta::assert_snapshot!("no_changes_in_every_format", plan_report(&ctx, &m));
     ctx.assert_reads_only("plan of a matching stack");
 }
 

@@ -1,17 +1,37 @@
 //! The test harness shared by every integration test.
 //!
+//! ```ignore
+//! let ctx = TestContext::new();                  // or with_config(..), in_region(..)
+//! let m = ctx.file("m.yaml", MANIFEST);           // in the temp dir; sets the label stack
+//! ctx.room(json!({"name": "x", "tags": {..}}));   // seed: room, lc, tag, seed(doc), update_*
+//! ctx.reset_log();                                // remember the account, empty the log
+//! ctx.ivsctl(&format!("apply -f {m} --auto-approve"))
+//!     .success()
+//!     .stdout_contains("Apply complete!");        // Output: code(n), failure(), *_contains, ...
+//! insta::assert_snapshot!(ctx.write_log());      // the writes, redacted, order contracts checked
+//! insta::assert_snapshot!(ctx.live());           // every live resource, redacted
+//! ```
+//!
 //! - [`TestContext`] (context.rs): an in-process emulator, a temporary
-//!   directory and a real aws-sdk-ivschat client; runs the real `ivsctl`
-//!   binary in that directory with an isolated environment and returns an
-//!   [`Output`] (output.rs) with assertion methods; seeds the account through
-//!   the SDK; reads the emulator's request log.
-//! - Redaction (redact.rs): ARNs become the labels of the resources they name
-//!   (`[rooms.lobby]`, `[room:unmanaged]`), times, durations, request ids,
-//!   temporary paths and the endpoint become placeholders, so that outputs
-//!   can be insta snapshots.
-//! - The write log (writes.rs): the write calls of one command in a canonical
-//!   order, with the order contracts of apply checked on the real order.
-//! - The apply scenarios as data (cases.rs): `tests/cases/<name>/`.
+//!   directory and a real aws-sdk-ivschat client. `cmd(args)` builds a run
+//!   of the real binary (stdin, env, cwd, endpoint, timeout) in that
+//!   directory with [`isolated_env`]; `run(args)` / `ivsctl(line)` run one.
+//!   The request log: `log()`, `ops()`, `count(op)`, `counts()`,
+//!   `inputs(op)`, `targets(op)`, `writes()`, `assert_no_writes`,
+//!   `assert_reads_only`, `assert_no_calls`. The account: `rooms()`,
+//!   `rooms_brief()`, `logging_configurations()`, `owned(stack)`.
+//! - [`Output`] (output.rs): exit code, stdout, stderr; each assertion
+//!   prints the whole run when it fails.
+//! - Redaction (redact.rs): `ctx.redact(text)` turns ARNs into the labels
+//!   of their resources (`[rooms.lobby]`, `[other/rooms.x]`,
+//!   `[room:unmanaged]`), and times, durations, chat tokens, request ids,
+//!   the temporary directory, the repository and the endpoint into
+//!   placeholders; `ctx.resolve(text)` turns `{label}` back into the ARN.
+//! - The write log (writes.rs): `ctx.write_log()`, the write calls since
+//!   `reset_log` in a canonical order, after apply's order contracts were
+//!   checked on the real order.
+//! - The apply scenarios as data (cases.rs): `tests/cases/<name>/`, see
+//!   tests/cases/README.md.
 //!
 //! The free functions below are the low-level pieces (and what the emulator
 //! suites use directly). No credentials or network are needed.
