@@ -2,7 +2,7 @@
 //! through the real binary against an in-process emulator: the exit code,
 //! stdout, stderr, and what reached the API (the emulator's request log).
 //!
-//! The contract (docs/usage.md, Commands; docs/emulator.md for the calls):
+//! The contract (docs/usage.md, chat; docs/emulator.md for the calls):
 //! arguments are checked before any call against the API's rules, with
 //! errors that name the flag (the cases: tests/chat/arguments.yaml); ROOM is
 //! an ARN or a logical key resolved through `-f FILE` (ownership tags); a

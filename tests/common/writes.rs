@@ -5,7 +5,7 @@
 //! Apply runs each resource change as one task (its calls in a fixed order:
 //! the write, the wait for ACTIVE, UntagResource, TagResource) and
 //! independent tasks concurrently. The contract fixes only some orders
-//! between tasks (docs/usage.md, Apply):
+//! between tasks (docs/usage.md, apply):
 //!
 //! - A. a room write that references a logging configuration created or
 //!   updated by the same apply comes after that configuration's calls, which
