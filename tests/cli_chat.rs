@@ -1,21 +1,16 @@
 //! `ivsctl chat token | send-event | delete-message | disconnect-user`
-//! through the real binary against an in-process emulator.
+//! through the real binary against an in-process emulator: the exit code,
+//! stdout, stderr, and what reached the API (the emulator's request log).
 //!
-//! Every test starts its own emulator on 127.0.0.1:0, seeds it with the SDK,
-//! runs `ivsctl` as a user would (dummy credentials, no AWS config) and checks
-//! what a user or a script notices: the exit code, stdout, stderr, and what
-//! reached the API (the emulator's request log).
-//!
-//! The contract: /work/shared/design/product.md (Commands), docs/emulator.md
-//! (CreateChatToken etc.) and the issue: arguments are checked before any
-//! call against the API's rules, with errors that name the flag; ROOM is an
-//! ARN or a logical key resolved through `-f FILE` (ownership tags); a chat
-//! token is printed on stdout only, never in `-v` output or errors.
+//! The contract (docs/usage.md, chat; docs/emulator.md for the calls):
+//! arguments are checked before any call against the API's rules, with
+//! errors that name the flag (the cases: tests/chat/arguments.yaml); ROOM is
+//! an ARN or a logical key resolved through `-f FILE` (ownership tags); a
+//! chat token is printed on stdout only, never in `-v` output or errors.
 
 mod common;
 
-use aws_sdk_ivschat::Client;
-use ivsctl::emulator::BackgroundEmulator;
+use common::{Output, TestContext};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
 
@@ -32,17 +27,6 @@ const MESSAGE_ID: &str = "AbCdEfGhIjK1";
 /// Window for comparing the emulator's timestamps with the test's clock.
 const CLOCK_SLACK: Duration = Duration::from_secs(5);
 
-// ---------------------------------------------------------------------------
-// Fixture
-
-/// The outcome of one `ivsctl` run.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
 /// How a test names the room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum By {
@@ -50,13 +34,19 @@ enum By {
     Key,
 }
 
+/// Every way to name the room, with plain and JSON output.
+const EACH_WAY: [(By, bool); 4] = [
+    (By::Arn, false),
+    (By::Arn, true),
+    (By::Key, false),
+    (By::Key, true),
+];
+
 /// An emulator holding the stack's room `lobby` (tagged `ivsctl:stack` /
 /// `ivsctl:key`), two rooms that must never be picked for it (another
 /// stack's `lobby`, an untagged room), and a manifest declaring `lobby`.
 struct Fixture {
-    emu: BackgroundEmulator,
-    client: Client,
-    dir: tempfile::TempDir,
+    ctx: TestContext,
     manifest: String,
     /// The ARN of the stack's `lobby`.
     arn: String,
@@ -69,111 +59,101 @@ impl Fixture {
 
     /// The manifest declares `keys`; only `lobby` is live.
     fn with_rooms(keys: &[&str]) -> Self {
-        let emu = common::default_emulator();
-        let client = common::sdk(&emu.endpoint());
-        create_room(
-            &emu,
-            &client,
-            &[("ivsctl:stack", "other-stack"), ("ivsctl:key", KEY)],
-        );
-        let arn = create_room(
-            &emu,
-            &client,
-            &[("ivsctl:stack", STACK), ("ivsctl:key", KEY)],
-        );
-        create_room(&emu, &client, &[("team", "video")]);
-        let dir = tempfile::tempdir().expect("temp dir");
+        let ctx = TestContext::new();
         let rooms: String = keys.iter().map(|k| format!("  {k}: {{}}\n")).collect();
-        let manifest = common::write_file(
-            dir.path(),
-            "chat.yaml",
-            &format!("version: 1\nstack: {STACK}\nrooms:\n{rooms}"),
-        );
-        emu.clear_requests();
-        Fixture {
-            emu,
-            client,
-            dir,
-            manifest,
-            arn,
-        }
+        let manifest = format!("version: 1\nstack: {STACK}\nrooms:\n{rooms}");
+        let manifest = ctx.file("chat.yaml", &manifest);
+        ctx.room(json!({"tags": {"ivsctl:stack": "other-stack", "ivsctl:key": KEY}}));
+        let arn = ctx.room(json!({"tags": {"ivsctl:stack": STACK, "ivsctl:key": KEY}}));
+        ctx.room(json!({"tags": {"team": "video"}}));
+        Fixture { ctx, manifest, arn }
     }
 
-    /// `--room ARN` or `--room lobby -f MANIFEST`.
-    fn room(&self, by: By) -> Vec<String> {
+    /// Another room claiming `lobby` in the stack.
+    fn twin(&self) -> String {
+        let tags = json!({"ivsctl:stack": STACK, "ivsctl:key": KEY});
+        self.ctx.room(json!({ "tags": tags }))
+    }
+
+    /// `ROOM` (`--room lobby -f MANIFEST`) or `ARN` (`--room ARN`).
+    fn room(by: By) -> &'static str {
         match by {
-            By::Arn => strings(&["--room", &self.arn]),
-            By::Key => strings(&["--room", KEY, "-f", &self.manifest]),
+            By::Arn => "ARN",
+            By::Key => "ROOM",
         }
     }
 
-    /// Runs `ivsctl` against the emulator, with a clean request log.
-    fn run<S: AsRef<str>>(&self, args: &[S]) -> Run {
-        self.emu.clear_requests();
-        let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
-        let (code, out, err) = common::ivsctl(&self.emu.endpoint(), &args);
-        Run { code, out, err }
+    /// Runs `ivsctl SPEC` with a clean request log (SPEC as `words` takes it).
+    fn run(&self, spec: &str) -> Output {
+        self.ctx.reset_log();
+        self.ctx.run(&self.words(spec))
     }
 
-    /// The operations the emulator received, in order.
-    fn ops(&self) -> Vec<String> {
-        self.emu
-            .requests()
-            .into_iter()
-            .map(|r| r.operation)
-            .collect()
+    /// SPEC split on white space, where ROOM stands for `--room lobby -f
+    /// MANIFEST`, ARN for `--room ARN`, MISSING for `--room MISSING_ROOM`,
+    /// JSON for `--format json`, `''` for an empty argument, `'a b'` for one
+    /// argument with a space, and `{c*N}` in a word for c N times.
+    fn words(&self, spec: &str) -> Vec<String> {
+        let mut args = Vec::new();
+        for word in common::words(spec) {
+            match word.as_str() {
+                "ROOM" => args.extend(["--room", KEY, "-f", &self.manifest].map(String::from)),
+                "ARN" => args.extend(["--room".to_string(), self.arn.clone()]),
+                "MISSING" => args.extend(["--room", MISSING_ROOM].map(String::from)),
+                "JSON" => args.extend(["--format", "json"].map(String::from)),
+                _ => args.push(repeat(&word)),
+            }
+        }
+        args
     }
 
     /// Asserts that the run made exactly the calls of resolving the room
     /// (one ListRooms page when by key, nothing when by ARN) and one `op`,
     /// answered 200; returns `op`'s input.
-    fn only_call(&self, by: By, op: &str, run: &Run) -> Value {
-        let expected: Vec<&str> = match by {
+    #[track_caller]
+    fn only_call(&self, by: By, op: &str, out: &Output) -> Value {
+        let expected = match by {
             By::Arn => vec![op],
             By::Key => vec!["ListRooms", op],
         };
-        assert_eq!(self.ops(), expected, "calls made by {run:?}");
-        let records = self.emu.requests();
-        let call = records.last().expect("a call");
+        assert_eq!(self.ctx.ops(), expected, "calls made by {out}");
+        let call = self.ctx.log().pop().expect("a call");
         assert_eq!(call.status, 200, "{op} answered {call:?}");
-        call.input.clone()
+        call.input
     }
 
-    /// Asserts that the emulator received no request at all.
-    fn assert_no_call(&self, what: &str, run: &Run) {
-        assert_eq!(
-            self.ops(),
-            Vec::<String>::new(),
-            "{what}: no API call may be made; run: {run:?}"
-        );
+    /// Runs `chat SUB <room> REST` each way (by ARN and by key, plain and
+    /// JSON): each must succeed with only the lookup and one `op` with
+    /// `input` (plus the room's ARN). Returns each way's output, and the
+    /// time just before and just after it ran.
+    fn each_way(&self, sub: &str, rest: &str, op: &str, input: Value) -> Vec<Run> {
+        let mut input = input;
+        input["roomIdentifier"] = json!(self.arn);
+        let mut runs = Vec::new();
+        for (by, json) in EACH_WAY {
+            let format = if json { "JSON" } else { "" };
+            let before = SystemTime::now();
+            let out = self.run(&format!("chat {sub} {} {rest} {format}", Self::room(by)));
+            let window = (before, SystemTime::now());
+            out.success();
+            assert_eq!(self.only_call(by, op, &out), input, "{by:?}, json={json}");
+            runs.push((json, out, window));
+        }
+        runs
     }
 }
 
-fn create_room(emu: &BackgroundEmulator, client: &Client, tags: &[(&str, &str)]) -> String {
-    let mut req = client.create_room();
-    for (k, v) in tags {
-        req = req.tags(*k, *v);
-    }
-    emu.block_on(req.send())
-        .expect("CreateRoom")
-        .arn()
-        .expect("arn")
-        .to_string()
-}
+/// Whether the output is JSON, the output, and when it ran.
+type Run = (bool, Output, (SystemTime, SystemTime));
 
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
-}
-
-/// `chat SUBCOMMAND <room args> <rest> [--format json]`.
-fn chat(sub: &str, room: Vec<String>, rest: &[&str], json: bool) -> Vec<String> {
-    let mut args = strings(&["chat", sub]);
-    args.extend(room);
-    args.extend(strings(rest));
-    if json {
-        args.extend(strings(&["--format", "json"]));
-    }
-    args
+/// `k={v*3}` -> `k=vvv`.
+fn repeat(word: &str) -> String {
+    let Some((head, rest)) = word.split_once('{') else {
+        return word.to_string();
+    };
+    let (spec, tail) = rest.split_once('}').expect("{c*N}");
+    let (c, n) = spec.split_once('*').expect("{c*N}");
+    format!("{head}{}{tail}", c.repeat(n.parse().expect("N")))
 }
 
 /// stderr without whitespace and miette's `|` gutter: long messages are
@@ -186,46 +166,43 @@ fn squash(s: &str) -> String {
 
 /// Parses an ISO-8601 time and checks it lies `offset` after the run
 /// (between `before` and `after`, give or take `CLOCK_SLACK`).
-fn assert_time(what: &str, text: &str, before: SystemTime, after: SystemTime, offset: Duration) {
-    let t = humantime::parse_rfc3339(text)
-        .unwrap_or_else(|e| panic!("{what} `{text}` is not an ISO-8601 time: {e}"));
-    let earliest = before + offset - CLOCK_SLACK;
-    let latest = after + offset + CLOCK_SLACK;
+fn assert_time(
+    what: &str,
+    text: &str,
+    (before, after): (SystemTime, SystemTime),
+    offset: Duration,
+) {
+    let t = humantime::parse_rfc3339(text).unwrap_or_else(|e| panic!("{what} `{text}`: {e}"));
+    let (earliest, latest) = (before + offset - CLOCK_SLACK, after + offset + CLOCK_SLACK);
     assert!(
         t >= earliest && t <= latest,
-        "{what} {text} should be {offset:?} after the call ({} .. {})",
-        humantime::format_rfc3339_millis(earliest),
-        humantime::format_rfc3339_millis(latest)
+        "{what} {text} should be {offset:?} after the call"
     );
 }
 
-/// The API's ids: 12 letters and digits.
-fn assert_id(what: &str, id: &str) {
-    assert!(
-        id.len() == 12 && id.chars().all(|c| c.is_ascii_alphanumeric()),
-        "{what}: `{id}` is not a 12-character id"
-    );
-}
-
-fn parse_json(run: &Run) -> Value {
-    serde_json::from_str(run.out.trim())
-        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {run:?}"))
+/// A printed id (an event's, an operation's): 12 letters and digits.
+fn assert_id(out: &Output, json: bool) {
+    let id = match json {
+        true => out.json()["id"].as_str().unwrap_or_default().to_string(),
+        false => out.stdout.trim_end().to_string(),
+    };
+    let ok = id.len() == 12 && id.chars().all(|c| c.is_ascii_alphanumeric());
+    assert!(ok, "`{id}` is not a 12-character id\n{out}");
 }
 
 /// A token and its two expiration times, as printed in either format.
-#[derive(Debug)]
 struct PrintedToken {
     token: String,
     token_expiration: String,
     session_expiration: String,
 }
 
-fn printed_token(run: &Run, json: bool) -> PrintedToken {
+fn printed_token(out: &Output, json: bool) -> PrintedToken {
     let t = if json {
-        let v = parse_json(run);
+        let v = out.json();
         let field = |k: &str| {
             v[k].as_str()
-                .unwrap_or_else(|| panic!("json output has no string `{k}`: {v}"))
+                .unwrap_or_else(|| panic!("no `{k}`: {out}"))
                 .to_string()
         };
         PrintedToken {
@@ -234,14 +211,14 @@ fn printed_token(run: &Run, json: bool) -> PrintedToken {
             session_expiration: field("sessionExpirationTime"),
         }
     } else {
-        let lines: Vec<&str> = run.out.lines().collect();
+        let lines: Vec<&str> = out.stdout.lines().collect();
         let time = |label: &str| {
-            lines
+            let line = lines
                 .iter()
-                .find_map(|l| l.strip_prefix(label))
-                .and_then(|rest| rest.strip_prefix(':'))
-                .map(|t| t.trim().to_string())
-                .unwrap_or_else(|| panic!("plain output has no `{label}:` line: {run:?}"))
+                .find_map(|l| l.strip_prefix(label)?.strip_prefix(':'));
+            line.unwrap_or_else(|| panic!("no `{label}:` line: {out}"))
+                .trim()
+                .to_string()
         };
         PrintedToken {
             // The token comes first, alone on its line (`| head -1`).
@@ -250,101 +227,65 @@ fn printed_token(run: &Run, json: bool) -> PrintedToken {
             session_expiration: time("sessionExpirationTime"),
         }
     };
+    let ok = t.token.starts_with(TOKEN_PREFIX) && t.token.len() > 20;
     assert!(
-        t.token.starts_with(TOKEN_PREFIX)
-            && t.token.len() > 20
-            && !t.token.chars().any(char::is_whitespace),
-        "no token printed: {run:?}"
+        ok && !t.token.contains(char::is_whitespace),
+        "no token printed: {out}"
     );
+    // The token is a credential: stdout only.
+    out.stderr_lacks(&t.token).stderr_lacks(TOKEN_PREFIX);
     t
 }
 
 // ---------------------------------------------------------------------------
 // The four commands, by ARN and by key, plain and JSON
 
-const CASES: [(By, bool); 4] = [
-    (By::Arn, false),
-    (By::Arn, true),
-    (By::Key, false),
-    (By::Key, true),
-];
-
 #[test]
 fn token_prints_the_token_and_both_expiration_times() {
     let fx = Fixture::new();
-    for (by, json) in CASES {
-        let args = chat(
-            "token",
-            fx.room(by),
-            &[
-                "--user-id",
-                "viewer-1",
-                "--capability",
-                "SEND_MESSAGE",
-                "--capability",
-                "DELETE_MESSAGE",
-                "--session-minutes",
-                "15",
-                "--attribute",
-                "displayName=Ada",
-                "--attribute",
-                "query=a=b",
-            ],
-            json,
-        );
-        let before = SystemTime::now();
-        let run = fx.run(&args);
-        let after = SystemTime::now();
-        let case = format!("{by:?}, json={json}");
-        assert_eq!(run.code, 0, "{case}: {run:?}");
-        let input = fx.only_call(by, "CreateChatToken", &run);
-        assert_eq!(
-            input,
-            json!({
-                "roomIdentifier": fx.arn,
-                "userId": "viewer-1",
-                "capabilities": ["SEND_MESSAGE", "DELETE_MESSAGE"],
-                "sessionDurationInMinutes": 15,
-                "attributes": {"displayName": "Ada", "query": "a=b"},
-            }),
-            "{case}"
-        );
-        let t = printed_token(&run, json);
+    let rest = "--user-id viewer-1 --capability SEND_MESSAGE --capability DELETE_MESSAGE --session-minutes 15 --attribute displayName=Ada --attribute query=a=b";
+    let input = json!({
+        "userId": "viewer-1",
+        "capabilities": ["SEND_MESSAGE", "DELETE_MESSAGE"],
+        "sessionDurationInMinutes": 15,
+        "attributes": {"displayName": "Ada", "query": "a=b"},
+    });
+    for (json, out, window) in fx.each_way("token", rest, "CreateChatToken", input) {
+        let t = printed_token(&out, json);
+        let (token, session) = (&t.token_expiration, &t.session_expiration);
         assert_time(
             "tokenExpirationTime",
-            &t.token_expiration,
-            before,
-            after,
+            token,
+            window,
             Duration::from_secs(60),
         );
         assert_time(
             "sessionExpirationTime",
-            &t.session_expiration,
-            before,
-            after,
+            session,
+            window,
             Duration::from_secs(15 * 60),
         );
-        assert!(!run.err.contains(&t.token), "{case}: token on stderr");
     }
 }
 
 #[test]
 fn token_with_only_a_user_id_sends_no_optional_member_and_lasts_an_hour() {
     let fx = Fixture::new();
-    for json in [false, true] {
+    for (json, spec) in [
+        (false, "chat token ARN --user-id u"),
+        (true, "chat token ARN --user-id u JSON"),
+    ] {
         let before = SystemTime::now();
-        let run = fx.run(&chat("token", fx.room(By::Arn), &["--user-id", "u"], json));
-        let after = SystemTime::now();
-        assert_eq!(run.code, 0, "{run:?}");
-        let input = fx.only_call(By::Arn, "CreateChatToken", &run);
+        let out = fx.run(spec);
+        let window = (before, SystemTime::now());
+        let input = fx.only_call(By::Arn, "CreateChatToken", out.success());
         assert_eq!(input, json!({"roomIdentifier": fx.arn, "userId": "u"}));
-        let t = printed_token(&run, json);
+        let session = printed_token(&out, json).session_expiration;
         assert_time(
             "sessionExpirationTime",
-            &t.session_expiration,
-            before,
-            after,
-            Duration::from_secs(60 * 60),
+            &session,
+            window,
+            Duration::from_secs(3600),
         );
     }
 }
@@ -352,144 +293,53 @@ fn token_with_only_a_user_id_sends_no_optional_member_and_lasts_an_hour() {
 #[test]
 fn send_event_prints_the_event_id() {
     let fx = Fixture::new();
-    for (by, json) in CASES {
-        let run = fx.run(&chat(
-            "send-event",
-            fx.room(by),
-            &[
-                "--event-name",
-                "app:poll",
-                "--attribute",
-                "question=Pizza?",
-                "--attribute",
-                "choices=yes no",
-            ],
-            json,
-        ));
-        let case = format!("{by:?}, json={json}");
-        assert_eq!(run.code, 0, "{case}: {run:?}");
-        let input = fx.only_call(by, "SendEvent", &run);
-        assert_eq!(
-            input,
-            json!({
-                "roomIdentifier": fx.arn,
-                "eventName": "app:poll",
-                "attributes": {"question": "Pizza?", "choices": "yes no"},
-            }),
-            "{case}"
-        );
-        let id = if json {
-            parse_json(&run)["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            run.out.trim_end().to_string()
-        };
-        assert_id(&format!("{case}: event id"), &id);
+    let rest = "--event-name app:poll --attribute question=Pizza? --attribute 'choices=yes no'";
+    let input =
+        json!({"eventName": "app:poll", "attributes": {"question": "Pizza?", "choices": "yes no"}});
+    for (json, out, _) in fx.each_way("send-event", rest, "SendEvent", input) {
+        assert_id(&out, json);
     }
-}
-
-#[test]
-fn send_event_without_attributes_sends_none() {
-    let fx = Fixture::new();
-    let run = fx.run(&chat(
-        "send-event",
-        fx.room(By::Key),
-        &["--event-name", "ping"],
-        false,
-    ));
-    assert_eq!(run.code, 0, "{run:?}");
-    let input = fx.only_call(By::Key, "SendEvent", &run);
+    // Without attributes, none are sent.
+    let out = fx.run("chat send-event ROOM --event-name ping");
+    let input = fx.only_call(By::Key, "SendEvent", out.success());
     assert_eq!(
         input,
         json!({"roomIdentifier": fx.arn, "eventName": "ping"})
     );
-    assert_id("event id", run.out.trim_end());
+    assert_id(&out, false);
 }
 
 #[test]
 fn delete_message_prints_the_operation_id() {
     let fx = Fixture::new();
-    for (by, json) in CASES {
-        let run = fx.run(&chat(
-            "delete-message",
-            fx.room(by),
-            &["--message-id", MESSAGE_ID, "--reason", "spam, twice"],
-            json,
-        ));
-        let case = format!("{by:?}, json={json}");
-        assert_eq!(run.code, 0, "{case}: {run:?}");
-        let input = fx.only_call(by, "DeleteMessage", &run);
-        assert_eq!(
-            input,
-            json!({"roomIdentifier": fx.arn, "id": MESSAGE_ID, "reason": "spam, twice"}),
-            "{case}"
-        );
-        let id = if json {
-            parse_json(&run)["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            run.out.trim_end().to_string()
-        };
-        assert_id(&format!("{case}: operation id"), &id);
+    let rest = format!("--message-id {MESSAGE_ID} --reason 'spam, twice'");
+    let input = json!({"id": MESSAGE_ID, "reason": "spam, twice"});
+    for (json, out, _) in fx.each_way("delete-message", &rest, "DeleteMessage", input) {
+        assert_id(&out, json);
     }
-}
-
-#[test]
-fn delete_message_without_reason_sends_none() {
-    let fx = Fixture::new();
-    let run = fx.run(&chat(
-        "delete-message",
-        fx.room(By::Arn),
-        &["--message-id", MESSAGE_ID],
-        true,
+    // Without --reason, no reason is sent.
+    let out = fx.run(&format!(
+        "chat delete-message ARN --message-id {MESSAGE_ID} JSON"
     ));
-    assert_eq!(run.code, 0, "{run:?}");
-    let input = fx.only_call(By::Arn, "DeleteMessage", &run);
+    let input = fx.only_call(By::Arn, "DeleteMessage", out.success());
     assert_eq!(input, json!({"roomIdentifier": fx.arn, "id": MESSAGE_ID}));
-    assert_id(
-        "operation id",
-        parse_json(&run)["id"].as_str().unwrap_or(""),
-    );
+    assert_id(&out, true);
 }
 
 #[test]
 fn disconnect_user_disconnects_and_says_so() {
     let fx = Fixture::new();
-    for (by, json) in CASES {
-        let run = fx.run(&chat(
-            "disconnect-user",
-            fx.room(by),
-            &["--user-id", "troll-7", "--reason", "Be nice."],
-            json,
-        ));
-        let case = format!("{by:?}, json={json}");
-        assert_eq!(run.code, 0, "{case}: {run:?}");
-        let input = fx.only_call(by, "DisconnectUser", &run);
-        assert_eq!(
-            input,
-            json!({"roomIdentifier": fx.arn, "userId": "troll-7", "reason": "Be nice."}),
-            "{case}"
-        );
-        if json {
-            let v = parse_json(&run);
-            assert_eq!(v["userId"], "troll-7", "{case}: {v}");
-        } else {
-            assert!(run.out.contains("troll-7"), "{case}: {run:?}");
+    let input = json!({"userId": "troll-7", "reason": "Be nice."});
+    let rest = "--user-id troll-7 --reason 'Be nice.'";
+    for (json, out, _) in fx.each_way("disconnect-user", rest, "DisconnectUser", input) {
+        match json {
+            true => assert_eq!(out.json()["userId"], "troll-7", "{out}"),
+            false => drop(out.stdout_contains("troll-7")),
         }
     }
     // Without --reason, no reason is sent.
-    let run = fx.run(&chat(
-        "disconnect-user",
-        fx.room(By::Arn),
-        &["--user-id", "troll-7"],
-        false,
-    ));
-    assert_eq!(run.code, 0, "{run:?}");
-    let input = fx.only_call(By::Arn, "DisconnectUser", &run);
+    let out = fx.run("chat disconnect-user ARN --user-id troll-7");
+    let input = fx.only_call(By::Arn, "DisconnectUser", out.success());
     assert_eq!(
         input,
         json!({"roomIdentifier": fx.arn, "userId": "troll-7"})
@@ -500,11 +350,11 @@ fn disconnect_user_disconnects_and_says_so() {
 fn an_arn_with_a_manifest_is_used_as_given() {
     // -f with an ARN: the manifest is read (its region), the room is not looked up.
     let fx = Fixture::new();
-    let mut room = fx.room(By::Arn);
-    room.extend(strings(&["-f", &fx.manifest]));
-    let run = fx.run(&chat("send-event", room, &["--event-name", "e"], false));
-    assert_eq!(run.code, 0, "{run:?}");
-    let input = fx.only_call(By::Arn, "SendEvent", &run);
+    let out = fx.run(&format!(
+        "chat send-event ARN --event-name e -f {}",
+        fx.manifest
+    ));
+    let input = fx.only_call(By::Arn, "SendEvent", out.success());
     assert_eq!(input["roomIdentifier"], fx.arn.as_str());
 }
 
@@ -517,479 +367,81 @@ fn key_resolution_reads_only_list_rooms_pages() {
     // 50 a page) shows it on the second page only.
     let fx = Fixture::new();
     for i in 0..58 {
-        create_room(&fx.emu, &fx.client, &[("n", &i.to_string())]);
+        fx.ctx.room(json!({"tags": {"n": i.to_string()}}));
     }
-    let first_page = fx
+    let page = fx
+        .ctx
         .emu
-        .block_on(fx.client.list_rooms().max_results(50).send())
-        .expect("ListRooms");
+        .block_on(fx.ctx.sdk.list_rooms().max_results(50).send())
+        .unwrap();
+    let on_first = page.rooms().iter().any(|r| r.arn() == Some(&fx.arn));
     assert!(
-        first_page.next_token().is_some()
-            && !first_page.rooms().iter().any(|r| r.arn() == Some(&fx.arn)),
-        "precondition: the room is not on the first page"
+        page.next_token().is_some() && !on_first,
+        "the room is on the second page"
     );
-    let run = fx.run(&chat("token", fx.room(By::Key), &["--user-id", "u"], false));
-    assert_eq!(run.code, 0, "{run:?}");
     // Two pages (the minimum at the API's largest page size), nothing else.
+    fx.run("chat token ROOM --user-id u").success();
+    assert_eq!(fx.ctx.ops(), ["ListRooms", "ListRooms", "CreateChatToken"]);
     assert_eq!(
-        fx.ops(),
-        ["ListRooms", "ListRooms", "CreateChatToken"],
-        "{run:?}"
+        fx.ctx.inputs("CreateChatToken")[0]["roomIdentifier"],
+        fx.arn.as_str()
     );
-    let records = fx.emu.requests();
-    assert_eq!(records[2].input["roomIdentifier"], fx.arn.as_str());
 }
 
 // ---------------------------------------------------------------------------
-// Argument errors: exit 1, the flag named, no call at all
+// Argument errors (exit 1, the flag named, no call at all) and the limits
 
-/// Runs each case; every one must exit 1 naming its flag, print nothing on
-/// stdout and make no API call. Reports every failing case at once.
-fn assert_refused(fx: &Fixture, cases: &[(&str, Vec<String>, &str)]) {
+/// The cases of `table` in tests/chat/arguments.yaml: (what, spec, expected).
+fn argument_cases(table: &str) -> Vec<(String, String, String)> {
+    let doc: Value = serde_yaml::from_str(include_str!("chat/arguments.yaml")).unwrap();
+    let cases = doc[table].as_array().expect("the table");
+    let split =
+        |c: &Value| -> Vec<String> { c.as_str().unwrap().split(" | ").map(String::from).collect() };
+    let case = |c: &Value| match &split(c)[..] {
+        [what, args, expected] => (what.clone(), format!("chat {args}"), expected.clone()),
+        other => panic!("not `what | args | expected`: {other:?}"),
+    };
+    cases.iter().map(case).collect()
+}
+
+/// Runs every case of `table`; `wrong` says what is wrong with a run, if
+/// anything. Reports every failing case at once.
+fn each_case(table: &str, wrong: impl Fn(&Fixture, &Output, &str) -> Option<String>) {
+    let fx = Fixture::new();
     let mut failures = Vec::new();
-    for (what, args, flag) in cases {
-        let run = fx.run(args);
-        let ops = fx.ops();
-        if run.code != 1 || !run.err.contains(flag) || !run.out.is_empty() || !ops.is_empty() {
-            failures.push(format!(
-                "{what}: want exit 1, `{flag}` on stderr, no stdout and no call; \
-                 got exit {}, calls {ops:?}\n  stdout: {:?}\n  stderr: {}",
-                run.code, run.out, run.err
-            ));
+    for (what, spec, expected) in argument_cases(table) {
+        let out = fx.run(&spec);
+        if let Some(why) = wrong(&fx, &out, &expected) {
+            failures.push(format!("{what}: {why}\n{out}"));
         }
-        assert!(!run.err.contains(TOKEN_PREFIX), "{what}: {run:?}");
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-fn token_args(fx: &Fixture, extra: &[&str]) -> Vec<String> {
-    let mut rest = vec!["--user-id", "u"];
-    rest.extend_from_slice(extra);
-    chat("token", fx.room(By::Key), &rest, false)
-}
-
-fn kv(key: &str, value_len: usize, fill: char) -> String {
-    format!("{key}={}", fill.to_string().repeat(value_len))
-}
-
 #[test]
-fn token_argument_errors_name_the_flag_and_call_nothing() {
-    let fx = Fixture::new();
-    let over_ascii = kv("k", 1024, 'v'); // 1 + 1024 bytes
-    let over_utf8 = kv("k", 512, 'é'); // 513 characters, 1 + 1024 bytes
-    let (a, b) = (kv("a", 600, 'x'), kv("b", 423, 'y')); // 601 + 424 = 1025 bytes
-    let user_129 = "u".repeat(129);
-    let cases = vec![
-        (
-            "capability VIEW",
-            token_args(&fx, &["--capability", "VIEW"]),
-            "--capability",
-        ),
-        (
-            "capability in lower case",
-            token_args(&fx, &["--capability", "send_message"]),
-            "--capability",
-        ),
-        (
-            "one bad capability among good ones",
-            token_args(
-                &fx,
-                &["--capability", "SEND_MESSAGE", "--capability", "BAN"],
-            ),
-            "--capability",
-        ),
-        (
-            "session 0",
-            token_args(&fx, &["--session-minutes", "0"]),
-            "--session-minutes",
-        ),
-        (
-            "session 181",
-            token_args(&fx, &["--session-minutes", "181"]),
-            "--session-minutes",
-        ),
-        (
-            "session -1",
-            token_args(&fx, &["--session-minutes", "-1"]),
-            "--session-minutes",
-        ),
-        (
-            "session abc",
-            token_args(&fx, &["--session-minutes", "abc"]),
-            "--session-minutes",
-        ),
-        (
-            "session 1.5",
-            token_args(&fx, &["--session-minutes", "1.5"]),
-            "--session-minutes",
-        ),
-        (
-            "session empty",
-            token_args(&fx, &["--session-minutes", ""]),
-            "--session-minutes",
-        ),
-        (
-            "attributes 1025 bytes",
-            token_args(&fx, &["--attribute", &over_ascii]),
-            "--attribute",
-        ),
-        (
-            "attributes 1025 bytes in 513 characters",
-            token_args(&fx, &["--attribute", &over_utf8]),
-            "--attribute",
-        ),
-        (
-            "attributes 1025 bytes over two pairs",
-            token_args(&fx, &["--attribute", &a, "--attribute", &b]),
-            "--attribute",
-        ),
-        (
-            "attribute without =",
-            token_args(&fx, &["--attribute", "novalue"]),
-            "--attribute",
-        ),
-        (
-            "attribute with empty key",
-            token_args(&fx, &["--attribute", "=v"]),
-            "--attribute",
-        ),
-        (
-            "attribute key twice",
-            token_args(&fx, &["--attribute", "k=1", "--attribute", "k=2"]),
-            "--attribute",
-        ),
-        (
-            "user id empty",
-            chat("token", fx.room(By::Key), &["--user-id", ""], false),
-            "--user-id",
-        ),
-        (
-            "user id 129 characters",
-            chat("token", fx.room(By::Key), &["--user-id", &user_129], false),
-            "--user-id",
-        ),
-        (
-            "user id missing",
-            chat("token", fx.room(By::Key), &[], false),
-            "--user-id",
-        ),
-    ];
-    assert_refused(&fx, &cases);
-}
-
-#[test]
-fn send_event_argument_errors_name_the_flag_and_call_nothing() {
-    let fx = Fixture::new();
-    let over = kv("k", 1024, 'v');
-    let name_101 = "e".repeat(101);
-    let send = |rest: &[&str]| chat("send-event", fx.room(By::Key), rest, false);
-    let cases = vec![
-        (
-            "event name empty",
-            send(&["--event-name", ""]),
-            "--event-name",
-        ),
-        (
-            "event name 101 characters",
-            send(&["--event-name", &name_101]),
-            "--event-name",
-        ),
-        ("event name missing", send(&[]), "--event-name"),
-        (
-            "attributes 1025 bytes",
-            send(&["--event-name", "e", "--attribute", &over]),
-            "--attribute",
-        ),
-        (
-            "attribute without =",
-            send(&["--event-name", "e", "--attribute", "novalue"]),
-            "--attribute",
-        ),
-        (
-            "attribute key twice",
-            send(&[
-                "--event-name",
-                "e",
-                "--attribute",
-                "k=1",
-                "--attribute",
-                "k=1",
-            ]),
-            "--attribute",
-        ),
-    ];
-    assert_refused(&fx, &cases);
-}
-
-#[test]
-fn delete_message_argument_errors_name_the_flag_and_call_nothing() {
-    let fx = Fixture::new();
-    let reason_257 = "r".repeat(257);
-    let delete = |rest: &[&str]| chat("delete-message", fx.room(By::Key), rest, false);
-    let cases = vec![
-        (
-            "message id 11 characters",
-            delete(&["--message-id", "AbCdEfGhIjK"]),
-            "--message-id",
-        ),
-        (
-            "message id 13 characters",
-            delete(&["--message-id", "AbCdEfGhIjK12"]),
-            "--message-id",
-        ),
-        (
-            "message id with -",
-            delete(&["--message-id", "AbCdEfGhIj-1"]),
-            "--message-id",
-        ),
-        (
-            "message id empty",
-            delete(&["--message-id", ""]),
-            "--message-id",
-        ),
-        (
-            "message id with a non-ASCII letter",
-            delete(&["--message-id", "AbCdEfGhIjKé"]),
-            "--message-id",
-        ),
-        ("message id missing", delete(&[]), "--message-id"),
-        (
-            "reason empty",
-            delete(&["--message-id", MESSAGE_ID, "--reason", ""]),
-            "--reason",
-        ),
-        (
-            "reason 257 characters",
-            delete(&["--message-id", MESSAGE_ID, "--reason", &reason_257]),
-            "--reason",
-        ),
-    ];
-    assert_refused(&fx, &cases);
-}
-
-#[test]
-fn disconnect_user_argument_errors_name_the_flag_and_call_nothing() {
-    let fx = Fixture::new();
-    let user_129 = "u".repeat(129);
-    let reason_257 = "r".repeat(257);
-    let disconnect = |rest: &[&str]| chat("disconnect-user", fx.room(By::Key), rest, false);
-    let cases = vec![
-        ("user id empty", disconnect(&["--user-id", ""]), "--user-id"),
-        (
-            "user id 129 characters",
-            disconnect(&["--user-id", &user_129]),
-            "--user-id",
-        ),
-        ("user id missing", disconnect(&[]), "--user-id"),
-        (
-            "reason empty",
-            disconnect(&["--user-id", "u", "--reason", ""]),
-            "--reason",
-        ),
-        (
-            "reason 257 characters",
-            disconnect(&["--user-id", "u", "--reason", &reason_257]),
-            "--reason",
-        ),
-    ];
-    assert_refused(&fx, &cases);
-}
-
-#[test]
-fn room_and_format_argument_errors_name_the_flag_and_call_nothing() {
-    let fx = Fixture::new();
-    let lc_arn = "arn:aws:ivschat:us-east-1:123456789012:logging-configuration/x";
-    let room = |room: &str| strings(&["--room", room]);
-    let cases = vec![
-        (
-            "token: logging-configuration ARN",
-            chat("token", room(lc_arn), &["--user-id", "u"], false),
-            "--room",
-        ),
-        (
-            "send-event: logging-configuration ARN",
-            chat("send-event", room(lc_arn), &["--event-name", "e"], false),
-            "--room",
-        ),
-        (
-            "delete-message: ARN of another service",
-            chat(
-                "delete-message",
-                room("arn:aws:ivs:us-east-1:123456789012:channel/AbCdEfGhIjKl"),
-                &["--message-id", MESSAGE_ID],
-                false,
-            ),
-            "--room",
-        ),
-        (
-            "disconnect-user: room ARN without an id",
-            chat(
-                "disconnect-user",
-                room("arn:aws:ivschat:us-east-1:123456789012:room/"),
-                &["--user-id", "u"],
-                false,
-            ),
-            "--room",
-        ),
-        (
-            "token: key without -f",
-            chat("token", room(KEY), &["--user-id", "u"], false),
-            "--room",
-        ),
-        (
-            "send-event: key without -f",
-            chat("send-event", room(KEY), &["--event-name", "e"], false),
-            "--room",
-        ),
-        (
-            "room missing",
-            strings(&["chat", "token", "--user-id", "u"]),
-            "--room",
-        ),
-        (
-            "unknown format",
-            chat(
-                "token",
-                fx.room(By::Arn),
-                &["--user-id", "u", "--format", "yaml"],
-                false,
-            ),
-            "--format",
-        ),
-    ];
-    assert_refused(&fx, &cases);
+fn argument_errors_name_the_flag_and_call_nothing() {
+    each_case("refused", |fx, out, flag| {
+        let (ops, err) = (fx.ctx.ops(), &out.stderr);
+        let ok = out.code == 1 && err.contains(flag) && out.stdout.is_empty() && ops.is_empty();
+        let ok = ok && !err.contains(TOKEN_PREFIX);
+        (!ok).then(|| {
+            format!("want exit 1, `{flag}` on stderr, no stdout, no call, no token; calls {ops:?}")
+        })
+    });
 }
 
 #[test]
 fn values_at_the_limits_are_accepted() {
-    let fx = Fixture::new();
-    let ascii_1024 = kv("k", 1023, 'v'); // 1 + 1023 bytes
-    let utf8_1024 = format!("k={}x", "é".repeat(511)); // 1 + 1022 + 1 bytes, 513 characters
-    let (a, b) = (kv("a", 600, 'x'), kv("b", 421, 'y')); // 601 + 422 = 1023 bytes
-    let (c, d) = (kv("a", 600, 'x'), kv("b", 422, 'y')); // 601 + 423 = 1024 bytes
-    let user_128 = "u".repeat(128);
-    let user_128_utf8 = "é".repeat(128);
-    let name_100 = "e".repeat(100);
-    let reason_256 = "r".repeat(256);
-    let reason_256_utf8 = "ü".repeat(256);
-    let token = |extra: &[&str]| {
-        let mut rest = vec!["--user-id", "u"];
-        rest.extend_from_slice(extra);
-        chat("token", fx.room(By::Arn), &rest, false)
-    };
-    let cases: Vec<(&str, Vec<String>, &str)> = vec![
-        (
-            "session 1",
-            token(&["--session-minutes", "1"]),
-            "CreateChatToken",
-        ),
-        (
-            "session 180",
-            token(&["--session-minutes", "180"]),
-            "CreateChatToken",
-        ),
-        (
-            "attributes 1024 ASCII bytes",
-            token(&["--attribute", &ascii_1024]),
-            "CreateChatToken",
-        ),
-        (
-            "attributes 1024 bytes with multi-byte characters",
-            token(&["--attribute", &utf8_1024]),
-            "CreateChatToken",
-        ),
-        (
-            "attributes 1023 bytes over two pairs",
-            token(&["--attribute", &a, "--attribute", &b]),
-            "CreateChatToken",
-        ),
-        (
-            "attributes 1024 bytes over two pairs",
-            token(&["--attribute", &c, "--attribute", &d]),
-            "CreateChatToken",
-        ),
-        (
-            "all three capabilities",
-            token(&[
-                "--capability",
-                "SEND_MESSAGE",
-                "--capability",
-                "DISCONNECT_USER",
-                "--capability",
-                "DELETE_MESSAGE",
-            ]),
-            "CreateChatToken",
-        ),
-        (
-            "user id 128 characters",
-            chat("token", fx.room(By::Arn), &["--user-id", &user_128], false),
-            "CreateChatToken",
-        ),
-        (
-            "user id 128 two-byte characters",
-            chat(
-                "token",
-                fx.room(By::Arn),
-                &["--user-id", &user_128_utf8],
-                false,
-            ),
-            "CreateChatToken",
-        ),
-        (
-            "event name 100 characters",
-            chat(
-                "send-event",
-                fx.room(By::Arn),
-                &["--event-name", &name_100],
-                false,
-            ),
-            "SendEvent",
-        ),
-        (
-            "event attributes 1024 bytes",
-            chat(
-                "send-event",
-                fx.room(By::Arn),
-                &["--event-name", "e", "--attribute", &utf8_1024],
-                false,
-            ),
-            "SendEvent",
-        ),
-        (
-            "delete reason 256 characters",
-            chat(
-                "delete-message",
-                fx.room(By::Arn),
-                &["--message-id", MESSAGE_ID, "--reason", &reason_256],
-                false,
-            ),
-            "DeleteMessage",
-        ),
-        (
-            "disconnect reason 256 two-byte characters",
-            chat(
-                "disconnect-user",
-                fx.room(By::Arn),
-                &["--user-id", &user_128_utf8, "--reason", &reason_256_utf8],
-                false,
-            ),
-            "DisconnectUser",
-        ),
-    ];
-    let mut failures = Vec::new();
-    for (what, args, op) in &cases {
-        let run = fx.run(args);
-        let ops = fx.ops();
-        let statuses: Vec<u16> = fx.emu.requests().iter().map(|r| r.status).collect();
-        if run.code != 0 || ops != [*op] || statuses != [200] {
-            failures.push(format!(
-                "{what}: want exit 0 and one {op} answered 200; got exit {}, calls {ops:?} \
-                 {statuses:?}\n  stderr: {}",
-                run.code, run.err
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    each_case("accepted", |fx, out, op| {
+        let calls: Vec<(String, u16)> = fx
+            .ctx
+            .log()
+            .into_iter()
+            .map(|r| (r.operation, r.status))
+            .collect();
+        let ok = out.code == 0 && calls == [(op.to_string(), 200)];
+        (!ok).then(|| format!("want exit 0 and one {op} answered 200; calls {calls:?}"))
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -998,57 +450,46 @@ fn values_at_the_limits_are_accepted() {
 #[test]
 fn a_key_not_in_the_manifest_names_it_and_lists_the_rooms_without_a_call() {
     let fx = Fixture::with_rooms(&[KEY, "stage"]);
-    let room = strings(&["--room", "backstage", "-f", &fx.manifest]);
-    let run = fx.run(&chat("token", room, &["--user-id", "u"], false));
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.out.is_empty(), "{run:?}");
-    assert!(run.err.contains("backstage"), "names the key: {}", run.err);
-    assert!(
-        run.err.contains(KEY) && run.err.contains("stage"),
-        "lists the manifest's rooms: {}",
-        run.err
-    );
-    fx.assert_no_call("key not in the manifest", &run);
+    fx.run(&format!(
+        "chat token --room backstage -f {} --user-id u",
+        fx.manifest
+    ))
+    .failure()
+    .stdout_empty()
+    .stderr_names(&["backstage", KEY, "stage"]); // the key, the manifest's rooms
+    fx.ctx.assert_no_calls("key not in the manifest");
 }
 
 #[test]
 fn a_key_not_in_a_manifest_without_rooms_says_so() {
     let fx = Fixture::new();
-    let empty = common::write_file(
-        fx.dir.path(),
-        "empty.yaml",
-        &format!("version: 1\nstack: {STACK}\n"),
-    );
-    let room = strings(&["--room", KEY, "-f", &empty]);
-    let run = fx.run(&chat("send-event", room, &["--event-name", "e"], false));
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.err.contains(KEY), "names the key: {}", run.err);
-    fx.assert_no_call("manifest without rooms", &run);
+    let empty = fx
+        .ctx
+        .file("empty.yaml", &format!("version: 1\nstack: {STACK}\n"));
+    fx.run(&format!(
+        "chat send-event --room {KEY} -f {empty} --event-name e"
+    ))
+    .failure()
+    .stderr_contains(KEY);
+    fx.ctx.assert_no_calls("manifest without rooms");
 }
 
 #[test]
 fn a_key_in_the_manifest_but_not_live_hints_at_apply_and_import() {
     let fx = Fixture::with_rooms(&[KEY, "stage"]);
     for sub in ["token", "disconnect-user"] {
-        let room = strings(&["--room", "stage", "-f", &fx.manifest]);
-        let run = fx.run(&chat(sub, room, &["--user-id", "u"], false));
-        assert_eq!(run.code, 1, "{sub}: {run:?}");
-        assert!(run.out.is_empty(), "{sub}: {run:?}");
-        assert!(
-            run.err.contains("stage"),
-            "{sub}: names the key: {}",
-            run.err
-        );
-        assert!(
-            run.err.contains("apply") && run.err.contains("import"),
-            "{sub}: hints at apply / import: {}",
-            run.err
-        );
+        fx.run(&format!(
+            "chat {sub} --room stage -f {} --user-id u",
+            fx.manifest
+        ))
+        .failure()
+        .stdout_empty()
+        .stderr_names(&["stage", "apply", "import"]);
         // Looked up, not guessed: only the list, never the chat call.
         assert!(
-            fx.ops().iter().all(|op| op == "ListRooms"),
+            fx.ctx.ops().iter().all(|op| op == "ListRooms"),
             "{sub}: {:?}",
-            fx.ops()
+            fx.ctx.ops()
         );
     }
 }
@@ -1056,85 +497,46 @@ fn a_key_in_the_manifest_but_not_live_hints_at_apply_and_import() {
 #[test]
 fn a_room_arn_that_does_not_exist_surfaces_the_404() {
     let fx = Fixture::new();
-    let room = || strings(&["--room", MISSING_ROOM]);
-    let cases = [
+    for (spec, op) in [
+        ("token MISSING --user-id u", "CreateChatToken"),
+        ("send-event MISSING --event-name e JSON", "SendEvent"),
         (
-            "token",
-            chat("token", room(), &["--user-id", "u"], false),
-            "CreateChatToken",
-        ),
-        (
-            "send-event",
-            chat("send-event", room(), &["--event-name", "e"], true),
-            "SendEvent",
-        ),
-        (
-            "delete-message",
-            chat(
-                "delete-message",
-                room(),
-                &["--message-id", MESSAGE_ID],
-                false,
-            ),
+            "delete-message MISSING --message-id AbCdEfGhIjK1",
             "DeleteMessage",
         ),
-        (
-            "disconnect-user",
-            chat("disconnect-user", room(), &["--user-id", "u"], true),
-            "DisconnectUser",
-        ),
-    ];
-    for (sub, args, op) in cases {
-        let run = fx.run(&args);
-        assert_eq!(run.code, 1, "{sub}: {run:?}");
-        assert!(run.out.is_empty(), "{sub}: nothing on stdout: {run:?}");
-        assert!(
-            run.err.contains("ResourceNotFoundException"),
-            "{sub}: {}",
-            run.err
-        );
-        assert!(
-            squash(&run.err).contains(MISSING_ROOM),
-            "{sub}: names the room: {}",
-            run.err
-        );
-        assert!(
-            run.err.contains(op),
-            "{sub}: names the operation: {}",
-            run.err
-        );
+        ("disconnect-user MISSING --user-id u JSON", "DisconnectUser"),
+    ] {
+        // Nothing on stdout; the error names the exception, the room and
+        // the operation.
+        let out = fx.run(&format!("chat {spec}"));
+        out.failure()
+            .stdout_empty()
+            .stderr_names(&["ResourceNotFoundException", op]);
+        assert!(squash(&out.stderr).contains(MISSING_ROOM), "{out}");
         // One call, answered 404, not retried.
-        let records = fx.emu.requests();
-        assert_eq!(fx.ops(), [op], "{sub}");
-        assert_eq!(records[0].status, 404, "{sub}");
-        assert_eq!(records[0].input["roomIdentifier"], MISSING_ROOM, "{sub}");
+        let call = &fx.ctx.log()[..];
+        assert_eq!(fx.ctx.ops(), [op], "{spec}");
+        assert_eq!(
+            (call[0].status, &call[0].input["roomIdentifier"]),
+            (404, &json!(MISSING_ROOM))
+        );
     }
 }
 
 #[test]
 fn a_key_claimed_by_two_rooms_names_both_arns_and_calls_nothing_else() {
     let fx = Fixture::new();
-    let twin = create_room(
-        &fx.emu,
-        &fx.client,
-        &[("ivsctl:stack", STACK), ("ivsctl:key", KEY)],
-    );
-    let run = fx.run(&chat(
-        "delete-message",
-        fx.room(By::Key),
-        &["--message-id", MESSAGE_ID],
-        false,
+    let twin = fx.twin();
+    let out = fx.run(&format!(
+        "chat delete-message ROOM --message-id {MESSAGE_ID}"
     ));
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.out.is_empty(), "{run:?}");
-    let err = squash(&run.err);
+    out.failure().stdout_empty();
+    let err = squash(&out.stderr);
     assert!(
         err.contains(&fx.arn) && err.contains(&twin),
-        "names both ARNs ({} and {twin}): {}",
-        fx.arn,
-        run.err
+        "names both ARNs: {out}"
     );
-    assert_eq!(fx.ops(), ["ListRooms"], "{run:?}");
+    assert_eq!(fx.ctx.ops(), ["ListRooms"]);
 }
 
 #[test]
@@ -1142,27 +544,11 @@ fn error_messages_keep_arns_whole() {
     // A user copies the ARN out of the message, a script greps for it: the
     // ARN must appear unbroken on stderr.
     let fx = Fixture::new();
-    let run = fx.run(&chat(
-        "disconnect-user",
-        strings(&["--room", MISSING_ROOM]),
-        &["--user-id", "u"],
-        false,
-    ));
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.err.contains(MISSING_ROOM), "{}", run.err);
-
-    let twin = create_room(
-        &fx.emu,
-        &fx.client,
-        &[("ivsctl:stack", STACK), ("ivsctl:key", KEY)],
-    );
-    let run = fx.run(&chat("token", fx.room(By::Key), &["--user-id", "u"], false));
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.err.contains(&fx.arn) && run.err.contains(&twin),
-        "{}",
-        run.err
-    );
+    let out = fx.run("chat disconnect-user MISSING --user-id u");
+    out.failure().stderr_contains(MISSING_ROOM);
+    let twin = fx.twin();
+    let out = fx.run("chat token ROOM --user-id u");
+    out.failure().stderr_names(&[&fx.arn, &twin]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1171,15 +557,13 @@ fn error_messages_keep_arns_whole() {
 #[test]
 fn the_token_is_on_stdout_only() {
     let fx = Fixture::new();
-    for (by, json) in CASES {
-        let run = fx.run(&chat("token", fx.room(by), &["--user-id", "u"], json));
-        assert_eq!(run.code, 0, "{run:?}");
-        let t = printed_token(&run, json);
-        assert!(
-            !run.err.contains(&t.token) && !run.err.contains(TOKEN_PREFIX),
-            "{by:?}, json={json}: token on stderr: {}",
-            run.err
-        );
+    for (by, json) in EACH_WAY {
+        let format = if json { "JSON" } else { "" };
+        let out = fx.run(&format!(
+            "chat token {} --user-id u {format}",
+            Fixture::room(by)
+        ));
+        printed_token(out.success(), json); // checks stderr
     }
 }
 
@@ -1187,42 +571,19 @@ fn the_token_is_on_stdout_only() {
 fn verbose_output_shows_the_calls_but_not_the_token() {
     let fx = Fixture::new();
     for verbose in ["-v", "-vv"] {
-        for (by, json) in CASES {
-            let mut args = strings(&[verbose]);
-            args.extend(chat(
-                "token",
-                fx.room(by),
-                &[
-                    "--user-id",
-                    "u",
-                    "--capability",
-                    "SEND_MESSAGE",
-                    "--attribute",
-                    "a=b",
-                ],
-                json,
+        for (by, json) in EACH_WAY {
+            // -v shows the call, and the lookup when by key; never the token.
+            let format = if json { "JSON" } else { "" };
+            let rest = "--user-id u --capability SEND_MESSAGE --attribute a=b";
+            let out = fx.run(&format!(
+                "{verbose} chat token {} {rest} {format}",
+                Fixture::room(by)
             ));
-            let run = fx.run(&args);
-            let case = format!("{verbose} {by:?}, json={json}");
-            assert_eq!(run.code, 0, "{case}: {run:?}");
-            assert!(
-                run.err.contains("CreateChatToken"),
-                "{case}: -v shows the call: {}",
-                run.err
-            );
+            out.success().stderr_contains("CreateChatToken");
             if by == By::Key {
-                assert!(
-                    run.err.contains("ListRooms"),
-                    "{case}: -v shows the lookup: {}",
-                    run.err
-                );
+                out.stderr_contains("ListRooms");
             }
-            let t = printed_token(&run, json);
-            assert!(
-                !run.err.contains(&t.token) && !run.err.contains(TOKEN_PREFIX),
-                "{case}: token in -v output: {}",
-                run.err
-            );
+            printed_token(&out, json);
         }
     }
 }
@@ -1231,35 +592,16 @@ fn verbose_output_shows_the_calls_but_not_the_token() {
 fn verbose_output_of_failures_has_no_token() {
     let fx = Fixture::new();
     // A failed call: the 404 is shown, no token anywhere.
-    let mut args = strings(&["-v"]);
-    args.extend(chat(
-        "token",
-        strings(&["--room", MISSING_ROOM]),
-        &["--user-id", "u"],
-        true,
-    ));
-    let run = fx.run(&args);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.err.contains("CreateChatToken"), "{}", run.err);
-    assert!(run.err.contains("ResourceNotFoundException"), "{}", run.err);
-    assert!(!run.err.contains(TOKEN_PREFIX), "{}", run.err);
-    assert!(!run.out.contains(TOKEN_PREFIX), "{run:?}");
-
-    // An argument error under -v: no call is even attempted.
-    let mut args = strings(&["-v"]);
-    args.extend(chat(
-        "token",
-        fx.room(By::Key),
-        &["--user-id", "u", "--session-minutes", "181"],
-        false,
-    ));
-    let run = fx.run(&args);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.err.contains("--session-minutes"), "{}", run.err);
-    assert!(
-        !run.err.contains("CreateChatToken") && !run.err.contains("ListRooms"),
-        "-v shows no call: {}",
-        run.err
-    );
-    fx.assert_no_call("argument error under -v", &run);
+    fx.run("-v chat token MISSING --user-id u JSON")
+        .failure()
+        .stderr_names(&["CreateChatToken", "ResourceNotFoundException"])
+        .stderr_lacks(TOKEN_PREFIX)
+        .stdout_lacks(TOKEN_PREFIX);
+    // An argument error under -v: no call is even attempted (or shown).
+    fx.run("-v chat token ROOM --user-id u --session-minutes 181")
+        .failure()
+        .stderr_contains("--session-minutes")
+        .stderr_lacks("CreateChatToken")
+        .stderr_lacks("ListRooms");
+    fx.ctx.assert_no_calls("argument error under -v");
 }

@@ -1,6 +1,52 @@
-//! Shared test fixtures: an in-process emulator on 127.0.0.1:0 and a real
-//! aws-sdk-ivschat client pointed at it. No credentials or network needed.
+//! The test harness shared by every integration test.
+//!
+//! ```ignore
+//! let ctx = TestContext::new();                  // or with_config(..), in_region(..)
+//! let m = ctx.file("m.yaml", MANIFEST);           // in the temp dir; sets the label stack
+//! ctx.room(json!({"name": "x", "tags": {..}}));   // seed: room, lc, tag, seed(doc), update_*
+//! ctx.reset_log();                                // remember the account, empty the log
+//! ctx.ivsctl(&format!("apply -f {m} --auto-approve"))
+//!     .success()
+//!     .stdout_contains("Apply complete!");        // Output: code(n), failure(), *_contains, ...
+//! insta::assert_snapshot!(ctx.write_log());      // the writes, redacted, order contracts checked
+//! insta::assert_snapshot!(ctx.live());           // every live resource, redacted
+//! ```
+//!
+//! - [`TestContext`] (context.rs): an in-process emulator, a temporary
+//!   directory and a real aws-sdk-ivschat client. `cmd(args)` builds a run
+//!   of the real binary (stdin, env, cwd, endpoint, timeout) in that
+//!   directory with [`isolated_env`]; `run(args)` / `ivsctl(line)` run one.
+//!   The request log: `log()`, `ops()`, `count(op)`, `counts()`,
+//!   `inputs(op)`, `targets(op)`, `writes()`, `assert_no_writes`,
+//!   `assert_reads_only`, `assert_no_calls`. The account: `rooms()`,
+//!   `rooms_brief()`, `logging_configurations()`, `owned(stack)`.
+//! - [`Output`] (output.rs): exit code, stdout, stderr; each assertion
+//!   prints the whole run when it fails.
+//! - Redaction (redact.rs): `ctx.redact(text)` turns ARNs into the labels
+//!   of their resources (`[rooms.lobby]`, `[other/rooms.x]`,
+//!   `[room:unmanaged]`), and times, durations, chat tokens, request ids,
+//!   the temporary directory, the repository and the endpoint into
+//!   placeholders; `ctx.resolve(text)` turns `{label}` back into the ARN.
+//! - The write log (writes.rs): `ctx.write_log()`, the write calls since
+//!   `reset_log` in a canonical order, after apply's order contracts were
+//!   checked on the real order.
+//! - The apply scenarios as data (cases.rs): `tests/cases/<name>/`, see
+//!   tests/cases/README.md.
+//!
+//! The free functions below are the low-level pieces (and what the emulator
+//! suites use directly). No credentials or network are needed.
 #![allow(dead_code)]
+
+pub mod cases;
+pub mod context;
+pub mod output;
+pub mod redact;
+pub mod writes;
+
+#[allow(unused_imports)]
+pub use context::{words, Cmd, TestContext};
+#[allow(unused_imports)]
+pub use output::Output;
 
 use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_ivschat::Client;
@@ -109,10 +155,12 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
         .map(|(_, v)| v.as_str())
 }
 
-/// Runs the real `ivsctl` binary against `endpoint` with dummy credentials
-/// and no AWS config from the machine. Returns (exit code, stdout, stderr).
+/// Runs the real `ivsctl` binary against `endpoint` (none when empty) with
+/// the isolated environment, in the current directory. Returns (exit code,
+/// stdout, stderr). [`TestContext::run`] is the richer form.
 pub fn ivsctl(endpoint: &str, args: &[&str]) -> (i32, String, String) {
-    ivsctl_in(None, endpoint, args, None)
+    let out = context::Cmd::new(args).endpoint(endpoint).run();
+    (out.code, out.stdout, out.stderr)
 }
 
 /// The environment every run of the binary gets: dummy credentials, no AWS
@@ -136,98 +184,13 @@ pub fn isolated_env(cmd: &mut std::process::Command, endpoint: &str) {
     }
 }
 
-/// Like `ivsctl`, in `dir` (when given) and with `stdin` piped in (when given).
-pub fn ivsctl_in(
-    dir: Option<&std::path::Path>,
-    endpoint: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> (i32, String, String) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
-    cmd.args(args);
-    isolated_env(&mut cmd, endpoint);
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    if let Some(d) = dir {
-        cmd.current_dir(d);
-    }
-    let mut child = cmd.spawn().expect("spawn ivsctl");
-    if let Some(input) = stdin {
-        let _ = child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().expect("ivsctl runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Writes `text` to `dir/name` and returns the path as a String.
+/// Writes `text` to `dir/name` (creating missing directories) and returns
+/// the path as a String.
 pub fn write_file(dir: &std::path::Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create directories");
+    }
     std::fs::write(&path, text).expect("write file");
     path.to_string_lossy().into_owned()
-}
-
-/// Like `ivsctl`, but gives up after `timeout`: the child is killed and
-/// `None` returned, so that a hang fails the test instead of blocking it.
-pub fn ivsctl_timeout(
-    endpoint: &str,
-    args: &[&str],
-    timeout: std::time::Duration,
-) -> Option<(i32, String, String)> {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
-    cmd.args(args);
-    isolated_env(&mut cmd, endpoint);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn ivsctl");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let deadline = std::time::Instant::now() + timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for ivsctl") {
-            break Some(status);
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let out = out.join().unwrap_or_default();
-    let err = err.join().unwrap_or_default();
-    status.map(|s| {
-        (
-            s.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
-    })
 }
