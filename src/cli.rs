@@ -38,7 +38,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// AWS region (default: the AWS config chain; for `emulator`, us-east-1).
+    /// AWS region (default: the AWS config chain; for `emulator`, the region of requests
+    /// whose credential scope names none, us-east-1).
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// Named profile from the AWS config files.
@@ -282,8 +283,9 @@ pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, default_value = "127.0.0.1:4566", value_name = "HOST:PORT")]
     pub listen: SocketAddr,
-    /// Keep state in FILE across restarts; every change is written atomically
-    /// before it is acknowledged. Without it, state is in memory.
+    /// Keep state (every region) in FILE across restarts: a snapshot plus an
+    /// append-only log FILE.log; every change is on disk before it is
+    /// acknowledged. Without it, state is in memory.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Account id used in ARNs.
