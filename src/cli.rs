@@ -317,6 +317,19 @@ pub struct EmulatorArgs {
     /// Logging configurations per region (AWS's default quota is 10, adjustable).
     #[arg(long, default_value_t = emulator::DEFAULT_LOGGING_CONFIGURATION_QUOTA, value_name = "N")]
     pub logging_configuration_quota: usize,
+    /// Invoke rooms' message review handlers through the Lambda Invoke API at URL
+    /// (e.g. `sam local start-lambda`: http://127.0.0.1:3001). Without it, messages are not reviewed.
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+    /// Time a review handler has to answer before the room's fallbackResult applies.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub lambda_timeout_ms: u64,
+    /// How long a chat token can be used to connect (AWS: 60000).
+    #[arg(long, default_value_t = 60_000, value_name = "N", hide = true)]
+    pub chat_token_validity_ms: u64,
+    /// The length of one minute of a chat session, for tests (AWS: 60000).
+    #[arg(long, default_value_t = 60_000, value_name = "N", hide = true)]
+    pub chat_session_minute_ms: u64,
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {
@@ -354,6 +367,10 @@ impl EmulatorArgs {
             request_log_file: self.request_log,
             room_quota: self.room_quota,
             logging_configuration_quota: self.logging_configuration_quota,
+            lambda_endpoint: self.lambda_endpoint,
+            lambda_timeout: Duration::from_millis(self.lambda_timeout_ms),
+            chat_token_validity: Duration::from_millis(self.chat_token_validity_ms),
+            chat_session_minute: Duration::from_millis(self.chat_session_minute_ms),
         }
     }
 }

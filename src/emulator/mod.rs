@@ -17,11 +17,13 @@
 //! Where real AWS behaviour is unknown, the emulator picks the strict option;
 //! each such choice is listed in `docs/emulator.md`.
 
+pub mod chat;
 mod control;
 pub mod knobs;
 pub mod log;
 pub mod ops;
 pub mod persist;
+pub mod review;
 pub mod server;
 pub mod smithy;
 pub mod store;
@@ -71,6 +73,16 @@ pub struct EmulatorConfig {
     pub request_log_file: Option<PathBuf>,
     pub room_quota: usize,
     pub logging_configuration_quota: usize,
+    /// `--lambda-endpoint`: where message review handlers are invoked
+    /// (`http://HOST:PORT`, the Lambda Invoke API). None: no review.
+    pub lambda_endpoint: Option<String>,
+    /// How long review may take before the room's fallbackResult applies.
+    pub lambda_timeout: Duration,
+    /// How long a chat token can be used to connect (AWS: one minute).
+    pub chat_token_validity: Duration,
+    /// The length of one minute of a chat session (`sessionDurationInMinutes`);
+    /// 60 s unless a test wants sessions to end sooner.
+    pub chat_session_minute: Duration,
 }
 
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -93,6 +105,10 @@ impl Default for EmulatorConfig {
             request_log_file: None,
             room_quota: DEFAULT_ROOM_QUOTA,
             logging_configuration_quota: DEFAULT_LOGGING_CONFIGURATION_QUOTA,
+            lambda_endpoint: None,
+            lambda_timeout: review::DEFAULT_TIMEOUT,
+            chat_token_validity: Duration::from_secs(60),
+            chat_session_minute: Duration::from_secs(60),
         }
     }
 }
@@ -109,6 +125,8 @@ pub(crate) struct Shared {
     faults: FaultInjector,
     latency: Duration,
     log: RequestLog,
+    chat: chat::Hub,
+    reviewer: review::Reviewer,
 }
 
 impl Shared {
@@ -129,13 +147,14 @@ impl Shared {
         operation: &str,
         input: &serde_json::Value,
     ) -> Result<ops::Reply, ApiError> {
+        let now = wire::now_millis();
         let (reply, seq) = {
             let mut state = self.lock_state();
             let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
             let mut ctx = ops::Ctx {
                 limits: &self.limits,
                 region,
-                now: wire::now_millis(),
+                now,
                 rng: &mut rng,
             };
             let store = state.store_mut(region);
@@ -154,6 +173,7 @@ impl Shared {
                 return Err(ApiError::internal(e));
             }
         }
+        self.after_chat_operation(region, operation, input, &reply, now);
         Ok(reply)
     }
 
@@ -251,6 +271,10 @@ impl Emulator {
                 config.fault_rate
             )));
         }
+        let lambda_endpoint = match &config.lambda_endpoint {
+            Some(url) => Some(review::LambdaEndpoint::parse(url).map_err(StartError::Option)?),
+            None => None,
+        };
         let (persister, state) = match config.state_file.as_deref() {
             Some(path) => {
                 let (p, loaded) = Persister::open(path).map_err(StartError::State)?;
@@ -298,6 +322,8 @@ impl Emulator {
                 room_quota: config.room_quota,
                 logging_configuration_quota: config.logging_configuration_quota,
                 logging_config_delay_ms: config.logging_config_delay.as_millis() as i64,
+                chat_token_validity_ms: config.chat_token_validity.as_millis() as i64,
+                chat_session_minute_ms: config.chat_session_minute.as_millis() as i64,
             },
             default_region: config.region.clone(),
             quotas: config.quotas,
@@ -308,6 +334,8 @@ impl Emulator {
             faults: FaultInjector::new(config.fault_rate, fault_seed),
             latency: config.latency,
             log: RequestLog::with_file(log_file),
+            chat: chat::Hub::default(),
+            reviewer: review::Reviewer::new(lambda_endpoint, config.lambda_timeout),
         });
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
@@ -374,6 +402,11 @@ impl Emulator {
         self.shared.log.clear()
     }
 
+    /// Chat (WebSocket) connections open in a room.
+    pub fn chat_connections(&self, room_arn: &str) -> usize {
+        self.shared.chat.connections(room_arn)
+    }
+
     /// Forces a logging configuration's state (e.g. `CREATE_FAILED`).
     pub fn set_logging_configuration_state(&self, arn: &str, state: &str) -> Result<(), String> {
         self.shared.set_logging_configuration_state(arn, state)
@@ -411,27 +444,46 @@ impl Drop for Emulator {
 }
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Graceful shutdown by hand (hyper-util's does not cover connections that
+    // can upgrade to WebSocket): every connection holds a clone of `alive`;
+    // on shutdown each is told to finish, and the server waits (up to 5 s)
+    // until every clone is dropped.
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
-                let service = service_fn(move |req| server::handle(Arc::clone(&shared), req));
+                let service =
+                    service_fn(move |req| server::handle(Arc::clone(&shared), req, peer));
                 let conn = http1::Builder::new()
                     .half_close(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(conn);
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
+                let mut stopping = stopping_rx.clone();
+                let alive = alive.clone();
                 tokio::spawn(async move {
-                    let _ = watched.await;
+                    let _alive = alive;
+                    let mut conn = std::pin::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stopping.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
                 });
             }
             _ = &mut shutdown => break,
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    shared.chat.close_all();
+    let _ = stopping_tx.send(true);
+    drop(alive);
+    let _ = tokio::time::timeout(Duration::from_secs(5), all_done.recv()).await;
 }
 
 /// An emulator on its own runtime. `block_on` runs client code (e.g. the SDK)

@@ -20,6 +20,11 @@ pub struct Limits {
     pub room_quota: usize,
     pub logging_configuration_quota: usize,
     pub logging_config_delay_ms: i64,
+    /// How long a chat token can be used to connect (AWS: one minute).
+    pub chat_token_validity_ms: i64,
+    /// The length of one minute of `sessionDurationInMinutes` (60,000; tests
+    /// shorten it).
+    pub chat_session_minute_ms: i64,
 }
 
 /// Per-request context: settings, the request's region, the current time
@@ -649,7 +654,7 @@ fn create_chat_token(store: &Store, ctx: &mut Ctx, input: &Value) -> Result<Repl
     let token = format!("AQICAHg{}", ctx.rng.alphanumeric(180));
     Ok(Reply::ok(json!({
         "token": token,
-        "tokenExpirationTime": timestamp(ctx.now + 60_000),
-        "sessionExpirationTime": timestamp(ctx.now + minutes * 60_000),
+        "tokenExpirationTime": timestamp(ctx.now + ctx.limits.chat_token_validity_ms),
+        "sessionExpirationTime": timestamp(ctx.now + minutes * ctx.limits.chat_session_minute_ms),
     })))
 }

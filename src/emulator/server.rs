@@ -37,7 +37,14 @@ struct Outcome {
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
+    peer: std::net::SocketAddr,
 ) -> Result<Response<Body>, Infallible> {
+    if super::chat::is_upgrade(&req) {
+        // The Messaging API (WebSocket) on the same listener.
+        let mut resp = super::chat::upgrade(Arc::clone(&shared), req, peer);
+        add_quota_header(&shared, &mut resp);
+        return Ok(resp);
+    }
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
