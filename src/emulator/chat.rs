@@ -515,13 +515,15 @@ async fn handle_frame(
         "DELETE_MESSAGE" => "DELETE_MESSAGE",
         "DISCONNECT_USER" => "DISCONNECT_USER",
         "" => return fail(rid, 400, "Action is missing"),
-        other => return fail(
-            rid,
-            400,
-            &format!(
+        other => {
+            return fail(
+                rid,
+                400,
+                &format!(
                 "Unknown Action {other:?}: one of SEND_MESSAGE, DELETE_MESSAGE, DISCONNECT_USER"
             ),
-        ),
+            )
+        }
     };
     if !grant.can(needed) {
         return fail(

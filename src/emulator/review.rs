@@ -23,6 +23,12 @@ use std::time::Duration;
 /// The default review timeout (AWS's).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(200);
 const MAX_ANSWER_BYTES: usize = 256 * 1024;
+/// Path segments keep letters, digits, `-`, `_` and `.` (Lambda names use no
+/// others); everything else is percent-encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
 
 /// Where Lambda functions are invoked: `http://HOST:PORT[/PREFIX]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +164,7 @@ fn payload(s: &Submission<'_>) -> Value {
 
 async fn invoke(endpoint: &LambdaEndpoint, s: &Submission<'_>) -> Result<Value, String> {
     let (name, qualifier) = function_of(s.handler_uri);
-    let name = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
+    let name = percent_encoding::utf8_percent_encode(&name, SEGMENT);
     let mut path = format!(
         "{}/2015-03-31/functions/{name}/invocations",
         endpoint.prefix
@@ -166,7 +172,7 @@ async fn invoke(endpoint: &LambdaEndpoint, s: &Submission<'_>) -> Result<Value, 
     if let Some(q) = qualifier {
         path.push_str("?Qualifier=");
         path.push_str(
-            &percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
+            &percent_encoding::utf8_percent_encode(&q, SEGMENT)
                 .to_string(),
         );
     }
