@@ -242,6 +242,32 @@ pub enum ChatCmd {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Print the room's messages and events as they arrive (WebSocket), until Ctrl-C.
+    #[command(
+        after_help = "Connects with a fresh token without capabilities. Exit status: 0 on Ctrl-C or when \
+        the server closes the connection (the reason goes to stderr), 1 when it breaks."
+    )]
+    Tail {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The user id to connect as (default ivsctl-tail).
+        #[arg(long, value_name = "ID")]
+        user_id: Option<String>,
+    },
+    /// Send one message to the room (WebSocket) and print its id once it is delivered.
+    Send {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The message (1-500 characters; the room's maximumMessageLength applies).
+        #[arg(long, value_name = "TEXT")]
+        message: String,
+        /// The user id to send as (default ivsctl).
+        #[arg(long, value_name = "ID")]
+        user_id: Option<String>,
+        /// Message attribute KEY=VALUE (repeatable).
+        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
+        attributes: Vec<String>,
+    },
     /// Disconnect every connection of a user (DisconnectUser).
     DisconnectUser {
         #[command(flatten)]
@@ -435,6 +461,21 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .into_diagnostic()
 }
 
+/// ROOM and --format of `chat tail` / `chat send`.
+fn chat_room(room: RoomOpts) -> (commands::chat::RoomArg, commands::chat::ChatFormat) {
+    let format = match room.format {
+        ChatOutput::Plain => commands::chat::ChatFormat::Plain,
+        ChatOutput::Json => commands::chat::ChatFormat::Json,
+    };
+    (
+        commands::chat::RoomArg {
+            room: room.room,
+            files: room.files,
+        },
+        format,
+    )
+}
+
 fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
     let global = cli.global;
     let globals = Globals {
@@ -503,6 +544,33 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
             };
             runtime()?.block_on(commands::import::run(&globals, &args, &mut out))
         }
+        Command::Chat(ChatCmd::Tail { room, user_id }) => {
+            let (room_arg, format) = chat_room(room);
+            runtime()?.block_on(commands::chat_stream::tail(
+                &globals,
+                &room_arg,
+                user_id.as_deref(),
+                format,
+                &mut out,
+            ))
+        }
+        Command::Chat(ChatCmd::Send {
+            room,
+            message,
+            user_id,
+            attributes,
+        }) => {
+            let (room_arg, format) = chat_room(room);
+            runtime()?.block_on(commands::chat_stream::send(
+                &globals,
+                &room_arg,
+                &message,
+                user_id.as_deref(),
+                &attributes,
+                format,
+                &mut out,
+            ))
+        }
         Command::Chat(cmd) => {
             use commands::chat::{ChatCommand, ChatFormat, RoomArg};
             let (room, command) = match cmd {
@@ -542,6 +610,11 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
                     user_id,
                     reason,
                 } => (room, ChatCommand::DisconnectUser { user_id, reason }),
+                ChatCmd::Tail { .. } | ChatCmd::Send { .. } => {
+                    return Err(miette::miette!(
+                        "chat tail and chat send are dispatched above"
+                    ))
+                }
             };
             let format = match room.format {
                 ChatOutput::Plain => ChatFormat::Plain,

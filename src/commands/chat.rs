@@ -2,7 +2,7 @@
 //! Arguments are checked before any call; ROOM is an ARN, or a logical key
 //! resolved through `-f FILE`'s stack (its ownership tags).
 
-use super::{connect, load_manifest, Globals};
+use super::{connect, load_manifest, Globals, Session};
 use crate::chat::{self, ArgError, Capability};
 use crate::error::{Error, ExitStatus};
 use crate::model::ownership;
@@ -110,14 +110,9 @@ fn check(cmd: &ChatCommand) -> Result<Checked, Error> {
     Ok(checked)
 }
 
-pub async fn run(
-    globals: &Globals,
-    room: &RoomArg,
-    cmd: &ChatCommand,
-    format: ChatFormat,
-    out: &mut dyn Write,
-) -> Result<ExitStatus, Error> {
-    let checked = check(cmd)?;
+/// Resolves ROOM (an ARN, or a manifest key through `-f`'s stack) and
+/// connects; checks everything offline first. Shared with `chat tail` / `chat send`.
+pub async fn resolve_room(globals: &Globals, room: &RoomArg) -> Result<(Session, String), Error> {
     // ROOM, offline part: an ARN, or a key of the manifest.
     let manifest = if room.room.starts_with("arn:") {
         if !chat::is_room_arn(&room.room) {
@@ -198,6 +193,19 @@ pub async fn run(
         }
         _ => room.room.clone(),
     };
+    Ok((session, arn))
+}
+
+pub async fn run(
+    globals: &Globals,
+    room: &RoomArg,
+    cmd: &ChatCommand,
+    format: ChatFormat,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let checked = check(cmd)?;
+    let (session, arn) = resolve_room(globals, room).await?;
+    let api = &session.api;
     let fail = |e: crate::aws::ApiError| miette!("{e}");
     match cmd {
         ChatCommand::Token {

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod chat;
+pub mod chat_stream;
 pub mod export;
 pub mod import;
 pub mod plan;
@@ -36,6 +37,13 @@ pub const DEFAULT_LOCAL_STATE: &str = ".ivsctl/local-state.json";
 pub struct Session {
     pub api: Api,
     _local: Option<Emulator>,
+}
+
+impl Session {
+    /// The endpoint of the `--local` emulator, when there is one.
+    pub fn local_endpoint(&self) -> Option<String> {
+        self._local.as_ref().map(|e| e.endpoint())
+    }
 }
 
 /// Loads the manifest; any error stops the command before any API call.

@@ -171,10 +171,7 @@ async fn invoke(endpoint: &LambdaEndpoint, s: &Submission<'_>) -> Result<Value, 
     );
     if let Some(q) = qualifier {
         path.push_str("?Qualifier=");
-        path.push_str(
-            &percent_encoding::utf8_percent_encode(&q, SEGMENT)
-                .to_string(),
-        );
+        path.push_str(&percent_encoding::utf8_percent_encode(&q, SEGMENT).to_string());
     }
     let stream = tokio::net::TcpStream::connect(&endpoint.authority)
         .await

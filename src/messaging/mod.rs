@@ -119,6 +119,23 @@ impl Incoming {
         parsed.unwrap_or(Incoming::Other(v))
     }
 
+    /// The entity as JSON, as the server sent it (with `Type`); `None` for
+    /// `Closed`.
+    pub fn to_json(&self) -> Option<Value> {
+        let (kind, v) = match self {
+            Incoming::Message(m) => ("MESSAGE", serde_json::to_value(m).ok()?),
+            Incoming::Event(e) => ("EVENT", serde_json::to_value(e).ok()?),
+            Incoming::Error(e) => ("ERROR", serde_json::to_value(e).ok()?),
+            Incoming::Other(v) => return Some(v.clone()),
+            Incoming::Closed { .. } => return None,
+        };
+        let mut v = v;
+        if let Value::Object(m) = &mut v {
+            m.insert("Type".into(), json!(kind));
+        }
+        Some(v)
+    }
+
     /// The RequestId the entity answers, if any.
     pub fn request_id(&self) -> Option<&str> {
         match self {
