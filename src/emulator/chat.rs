@@ -387,9 +387,12 @@ pub(crate) fn upgrade(
     let upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
         let Ok(upgraded) = upgrade.await else { return };
-        let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(MAX_FRAME_BYTES);
-        config.max_frame_size = Some(MAX_FRAME_BYTES);
+        // Small read buffers: the default (128 KiB each) would cost 128 MB
+        // for 1,000 idle viewers; chat frames are small.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(4096)
+            .max_message_size(Some(MAX_FRAME_BYTES))
+            .max_frame_size(Some(MAX_FRAME_BYTES));
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
@@ -412,7 +415,35 @@ where
         while let Some(out) = rx.recv().await {
             match out {
                 Out::Text(t) => {
-                    if sink.send(Message::Text(t)).await.is_err() {
+                    // Feed whatever else is queued, then write it all at once.
+                    if sink.feed(Message::Text(t)).await.is_err() {
+                        break;
+                    }
+                    let mut closing = None;
+                    while let Ok(more) = rx.try_recv() {
+                        match more {
+                            Out::Text(t) => {
+                                if sink.feed(Message::Text(t)).await.is_err() {
+                                    break;
+                                }
+                            }
+                            close => {
+                                closing = Some(close);
+                                break;
+                            }
+                        }
+                    }
+                    if sink.flush().await.is_err() {
+                        break;
+                    }
+                    if let Some(Out::Close(code, reason)) = closing {
+                        let _ = sink
+                            .send(Message::Close(Some(CloseFrame {
+                                code,
+                                reason: reason.into(),
+                            })))
+                            .await;
+                        let _ = sink.close().await;
                         break;
                     }
                 }

@@ -192,9 +192,12 @@ impl Connection {
         request
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", protocol);
-        let (socket, _response) = tokio_tungstenite::connect_async(request)
-            .await
-            .map_err(|e| err(describe_connect_error(e)))?;
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(16 * 1024);
+        let (socket, _response) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+                .await
+                .map_err(|e| err(describe_connect_error(e)))?;
         Ok(Connection {
             socket,
             closed: false,
@@ -260,6 +263,24 @@ impl Connection {
             .send(Message::text(text.to_string()))
             .await
             .map_err(|e| MessagingError::Socket(e.to_string()))
+    }
+
+    /// The next text frame as received, unparsed; `None` once the connection
+    /// is closed or broken.
+    pub async fn next_text(&mut self) -> Option<String> {
+        if self.closed {
+            return None;
+        }
+        loop {
+            match self.socket.next().await {
+                Some(Ok(Message::Text(t))) => return Some(t.as_str().to_string()),
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                    self.closed = true;
+                    return None;
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
     }
 
     /// The next entity; `Closed` once when the server closes; `None` after
