@@ -363,3 +363,59 @@ fn deleting_the_room_ends_the_tail() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("The room was deleted"), "{err}");
 }
+
+#[test]
+fn send_works_under_local_with_the_embedded_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = manifest(dir.path());
+    let state = dir.path().join("local.json");
+    let state = state.to_str().unwrap();
+    // No endpoint: --local embeds the emulator, control plane and messaging.
+    let (code, out, err) = common::ivsctl(
+        "",
+        &[
+            "--local-state",
+            state,
+            "apply",
+            "-f",
+            &file,
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) = common::ivsctl(
+        "",
+        &[
+            "--local-state",
+            state,
+            "chat",
+            "send",
+            "--room",
+            "lobby",
+            "-f",
+            &file,
+            "--message",
+            "local hi",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(out.trim().len(), 12, "{out}");
+    // The room's limit applies there too.
+    let (code, _, err) = common::ivsctl(
+        "",
+        &[
+            "--local-state",
+            state,
+            "chat",
+            "send",
+            "--room",
+            "lobby",
+            "-f",
+            &file,
+            "--message",
+            "this message is far too long",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("ERROR 400"), "{err}");
+}

@@ -295,3 +295,65 @@ fn the_lambda_endpoint_must_be_http() {
         "{err}"
     );
 }
+
+#[test]
+fn skipping_review_is_said_once_on_stderr() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let endpoint = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let client = common::sdk(&endpoint);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let room = room_with(&client, FallbackResult::Deny).await;
+        let t = client
+            .create_chat_token()
+            .room_identifier(&room)
+            .user_id("u")
+            .capabilities(Cap::SendMessage)
+            .send()
+            .await
+            .unwrap();
+        let mut c = Connection::connect(&endpoint.replace("http://", "ws://"), t.token().unwrap())
+            .await
+            .unwrap();
+        for i in 0..3 {
+            c.send_message(&i.to_string(), "hi", &BTreeMap::new())
+                .await
+                .unwrap();
+            assert!(matches!(next(&mut c).await, Incoming::Message(_)));
+        }
+    });
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(
+        err.matches("no --lambda-endpoint is set").count(),
+        1,
+        "{err}"
+    );
+}
