@@ -419,3 +419,45 @@ fn send_works_under_local_with_the_embedded_emulator() {
     assert_eq!(code, 1);
     assert!(err.contains("ERROR 400"), "{err}");
 }
+
+#[test]
+fn tail_reconnects_when_the_session_ends() {
+    // One session minute of 20 ms: the default 60-minute session lasts 1.2 s.
+    let emu = common::emulator(ivsctl::emulator::EmulatorConfig {
+        chat_session_minute: Duration::from_millis(20),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = manifest(dir.path());
+    let arn = apply(&emu.endpoint(), &file);
+    let tail = Tail::start(&emu.endpoint(), &["--room", &arn, "--format", "json"]);
+    let line: serde_json::Value = serde_json::from_str(&tail.line()).unwrap();
+    assert_eq!(
+        (line["Type"].as_str(), line["ErrorCode"].as_u64()),
+        (Some("ERROR"), Some(401))
+    );
+    // Still tailing, on a new connection with a new token: a message sent
+    // now shows (sent again while the tail is between two connections).
+    let mut sent = Vec::new();
+    let mut seen = false;
+    'outer: for _ in 0..20 {
+        let (code, out, err) = common::ivsctl(
+            &emu.endpoint(),
+            &["chat", "send", "--room", &arn, "--message", "still here"],
+        );
+        assert_eq!(code, 0, "{err}");
+        sent.push(out.trim().to_string());
+        while let Ok(l) = tail.lines.recv_timeout(Duration::from_millis(300)) {
+            let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+            if v["Type"] == "MESSAGE" && sent.iter().any(|s| v["Id"] == s.as_str()) {
+                seen = true;
+                break 'outer;
+            }
+        }
+    }
+    assert!(seen, "the tail did not come back");
+    tail.interrupt();
+    let (code, err) = tail.wait();
+    assert_eq!(code, 0);
+    assert!(err.contains("reconnecting with a new token"), "{err}");
+}

@@ -385,8 +385,18 @@ pub(crate) fn upgrade(
     }
     h.insert("sec-websocket-protocol", protocol);
     let upgrade = hyper::upgrade::on(&mut req);
+    // Join the room before answering, so that nothing broadcast after the
+    // client sees the handshake's answer can miss it: it waits in the queue
+    // until the socket is ready.
+    let (tx, rx) = mpsc::channel::<Out>(QUEUE_LEN);
+    let conn_id = shared
+        .chat
+        .join(&grant.room_arn, &grant.user_id, tx.clone());
     tokio::spawn(async move {
-        let Ok(upgraded) = upgrade.await else { return };
+        let Ok(upgraded) = upgrade.await else {
+            shared.chat.leave(&grant.room_arn, conn_id);
+            return;
+        };
         // Small read buffers: the default (128 KiB each) would cost 128 MB
         // for 1,000 idle viewers; chat frames are small.
         let config = WebSocketConfig::default()
@@ -396,20 +406,44 @@ pub(crate) fn upgrade(
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        serve(shared, ws, grant, peer).await;
+        serve(
+            shared,
+            ws,
+            grant,
+            peer,
+            Joined {
+                id: conn_id,
+                tx,
+                rx,
+            },
+        )
+        .await;
     });
     resp
 }
 
-async fn serve<S>(shared: Arc<Shared>, ws: WebSocketStream<S>, grant: Grant, peer: SocketAddr)
-where
+/// A connection's place in its room: its id and its queue.
+struct Joined {
+    id: u64,
+    tx: mpsc::Sender<Out>,
+    rx: mpsc::Receiver<Out>,
+}
+
+async fn serve<S>(
+    shared: Arc<Shared>,
+    ws: WebSocketStream<S>,
+    grant: Grant,
+    peer: SocketAddr,
+    joined: Joined,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::channel::<Out>(QUEUE_LEN);
-    let conn_id = shared
-        .chat
-        .join(&grant.room_arn, &grant.user_id, tx.clone());
+    let Joined {
+        id: conn_id,
+        tx,
+        mut rx,
+    } = joined;
     // The writer: everything the connection receives goes through its queue.
     let writer = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {

@@ -159,12 +159,17 @@ impl Shared {
             };
             let store = state.store_mut(region);
             let result = ops::execute(store, &mut ctx, operation, input);
-            let changes = store.take_changes();
-            let reply = result?;
             let seq = match &self.persister {
-                Some(p) if !changes.is_empty() => Some(p.submit(changes)),
-                _ => None,
+                Some(p) => {
+                    let changes = store.take_changes();
+                    (!changes.is_empty()).then(|| p.submit(changes))
+                }
+                None => {
+                    store.discard_changes();
+                    None
+                }
             };
+            let reply = result?;
             (reply, seq)
         };
         if let (Some(p), Some(seq)) = (&self.persister, seq) {

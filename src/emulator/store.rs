@@ -178,6 +178,11 @@ impl Store {
         }
     }
 
+    /// Forgets the changes (no state file to write them to).
+    pub fn discard_changes(&mut self) {
+        self.dirty.clear();
+    }
+
     /// The changes since the last call, as log records (each resource once,
     /// as it now is).
     pub fn take_changes(&mut self) -> Vec<Record> {
