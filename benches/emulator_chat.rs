@@ -36,6 +36,22 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system) of a process, in ms (from /proc/PID/stat).
+fn cpu_ms(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // utime and stime are fields 14 and 15 of stat, 11 and 12 after ')' (0-based: 10, 11).
+    let ticks = f.get(10).copied().unwrap_or(0.0) + f.get(11).copied().unwrap_or(0.0);
+    ticks * 10.0 // USER_HZ is 100 on Linux
+}
+
 fn main() {
     let n = env_num("IVSCTL_BENCH_CONNECTIONS", 1000);
     let messages = env_num("IVSCTL_BENCH_MESSAGES", 50);
@@ -156,6 +172,7 @@ fn main() {
             })
             .collect();
         let mut rss_peak = rss_connected;
+        let cpu_before = cpu_ms(pid);
         for i in 0..messages {
             sent_at.lock().unwrap()[i] = Some(Instant::now());
             sender.send_message(&format!("r{i}"), &i.to_string(), &BTreeMap::new()).await.unwrap();
@@ -168,6 +185,7 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(50)).await;
             rss_peak = rss_peak.max(rss_kb(pid));
         }
+        let cpu_fanout = cpu_ms(pid) - cpu_before;
         let mut all = Vec::with_capacity(n * messages);
         let mut per_round = vec![Duration::ZERO; messages];
         for t in tasks {
@@ -188,6 +206,10 @@ fn main() {
             p(0.9),
             p(0.99),
             p(1.0)
+        );
+        println!(
+            "emulator CPU while fanning out: {:.1} ms per message to {n} connections",
+            cpu_fanout / messages as f64
         );
         println!(
             "emulator RSS: {:.1} MB idle, {:.1} MB with {n} connections, {:.1} MB peak while fanning out",
