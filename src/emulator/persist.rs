@@ -395,6 +395,12 @@ impl Persister {
     /// Loads FILE (compacting a leftover log into a new snapshot) and starts
     /// the persister thread. Returns the persister and the loaded state.
     pub fn open(path: &Path) -> Result<(Persister, Loaded), String> {
+        Persister::open_with(path, COMPACT_MIN_LOG_BYTES)
+    }
+
+    /// `open`, compacting in the background once the log reaches
+    /// `compact_min` bytes (and the snapshot's size).
+    fn open_with(path: &Path, compact_min: u64) -> Result<(Persister, Loaded), String> {
         let paths = Paths::new(path);
         let loaded = load_paths(&paths)?;
         if loaded.torn_tail {
@@ -436,6 +442,7 @@ impl Persister {
             durable: dtx,
             poisoned: None,
             compaction: None,
+            compact_min,
         };
         let thread = std::thread::Builder::new()
             .name("ivsctl-emulator-persist".into())
@@ -588,6 +595,7 @@ struct Worker {
     /// Set after a failed write: records are refused until `Reload`.
     poisoned: Option<String>,
     compaction: Option<JoinHandle<std::io::Result<u64>>>,
+    compact_min: u64,
 }
 
 impl Worker {
@@ -690,7 +698,7 @@ impl Worker {
                 }
             }
         }
-        if self.log_len < COMPACT_MIN_LOG_BYTES.max(self.snapshot_len) {
+        if self.log_len < self.compact_min.max(self.snapshot_len) {
             return;
         }
         // Rotate: the old log holds everything up to self.seq.
@@ -838,6 +846,43 @@ mod tests {
         bad.extend_from_slice(&log);
         std::fs::write(dir.path().join("s.json.log"), &bad).unwrap();
         assert!(load(&path).unwrap_err().contains("line 1 is damaged"));
+    }
+
+    #[test]
+    fn background_compaction_keeps_every_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        // Compact as soon as the log is as large as the snapshot.
+        let (p, _) = Persister::open_with(&path, 1).unwrap();
+        let mut last = 0;
+        for i in 0..200 {
+            last = p.submit(vec![Record::room(&room(&format!("r{i}"), i))]);
+            if i % 20 == 0 {
+                p.wait_blocking(last).unwrap();
+            }
+        }
+        p.wait_blocking(last).unwrap();
+        // Background compactions happened: the snapshot holds rooms already
+        // (a compaction may still be under way: give it time).
+        let mut compacted = false;
+        for _ in 0..200 {
+            let snapshot: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            if snapshot["logSeq"].as_u64().unwrap_or(0) > 0
+                && !snapshot["rooms"].as_array().unwrap().is_empty()
+            {
+                compacted = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(compacted, "no background compaction");
+        // After the close (which waits for a compaction under way), the
+        // snapshot alone holds everything.
+        p.close().unwrap();
+        let l = load(&path).unwrap();
+        assert_eq!((l.rooms.len(), l.log_records, l.seq), (200, 0, 200));
+        assert!(!dir.path().join("s.json.log.old").exists());
     }
 
     #[test]
