@@ -484,14 +484,15 @@ impl Persister {
     pub async fn wait(&self, seq: u64) -> Result<(), String> {
         let mut rx = self.durable.clone();
         let closed = || "the emulator is stopping; the change was not saved".to_string();
-        if self.tx.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
-            return Err(closed());
-        }
-        let state = rx
+        // Once the thread has ended (a stop), the channel is closed: the last
+        // value says whether the write made it to disk before.
+        let state = match rx
             .wait_for(|d| d.seq >= seq || d.failed_from.is_some_and(|f| f <= seq))
             .await
-            .map_err(|_| closed())?
-            .clone();
+        {
+            Ok(d) => d.clone(),
+            Err(_) => rx.borrow().clone(),
+        };
         if state.seq >= seq {
             Ok(())
         } else {
