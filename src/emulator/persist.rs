@@ -486,11 +486,12 @@ impl Persister {
         let closed = || "the emulator is stopping; the change was not saved".to_string();
         // Once the thread has ended (a stop), the channel is closed: the last
         // value says whether the write made it to disk before.
-        let state = match rx
+        let waited = rx
             .wait_for(|d| d.seq >= seq || d.failed_from.is_some_and(|f| f <= seq))
             .await
-        {
-            Ok(d) => d.clone(),
+            .map(|d| d.clone());
+        let state = match waited {
+            Ok(d) => d,
             Err(_) => rx.borrow().clone(),
         };
         if state.seq >= seq {
