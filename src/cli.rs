@@ -41,7 +41,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// AWS region (default: the AWS config chain; for `emulator`, us-east-1).
+    /// AWS region (default: the AWS config chain; for `emulator`, the region of requests
+    /// whose credential scope names none, us-east-1).
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// Named profile from the AWS config files.
@@ -230,6 +231,32 @@ pub enum ChatCmd {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Print the room's messages and events as they arrive (WebSocket), until Ctrl-C.
+    #[command(
+        after_help = "Connects with a fresh token without capabilities. Exit status: 0 on Ctrl-C or when \
+        the server closes the connection (the reason goes to stderr), 1 when it breaks."
+    )]
+    Tail {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The user id to connect as (default ivsctl-tail).
+        #[arg(long, value_name = "ID")]
+        user_id: Option<String>,
+    },
+    /// Send one message to the room (WebSocket) and print its id once it is delivered.
+    Send {
+        #[command(flatten)]
+        room: RoomOpts,
+        /// The message (1-500 characters; the room's maximumMessageLength applies).
+        #[arg(long, value_name = "TEXT")]
+        message: String,
+        /// The user id to send as (default ivsctl).
+        #[arg(long, value_name = "ID")]
+        user_id: Option<String>,
+        /// Message attribute KEY=VALUE (repeatable).
+        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
+        attributes: Vec<String>,
+    },
     /// Disconnect every connection of a user (DisconnectUser).
     DisconnectUser {
         #[command(flatten)]
@@ -263,8 +290,9 @@ pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, default_value = "127.0.0.1:4566", value_name = "HOST:PORT")]
     pub listen: SocketAddr,
-    /// Keep state in FILE across restarts; every change is written atomically
-    /// before it is acknowledged. Without it, state is in memory.
+    /// Keep state (every region) in FILE across restarts: a snapshot plus an
+    /// append-only log FILE.log; every change is on disk before it is
+    /// acknowledged. Without it, state is in memory.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Account id used in ARNs.
@@ -296,6 +324,19 @@ pub struct EmulatorArgs {
     /// Logging configurations per region (AWS's default quota is 10, adjustable).
     #[arg(long, default_value_t = emulator::DEFAULT_LOGGING_CONFIGURATION_QUOTA, value_name = "N")]
     pub logging_configuration_quota: usize,
+    /// Invoke rooms' message review handlers through the Lambda Invoke API at URL
+    /// (e.g. `sam local start-lambda`: http://127.0.0.1:3001). Without it, messages are not reviewed.
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+    /// Time a review handler has to answer before the room's fallbackResult applies.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub lambda_timeout_ms: u64,
+    /// How long a chat token can be used to connect (AWS: 60000).
+    #[arg(long, default_value_t = 60_000, value_name = "N", hide = true)]
+    pub chat_token_validity_ms: u64,
+    /// The length of one minute of a chat session, for tests (AWS: 60000).
+    #[arg(long, default_value_t = 60_000, value_name = "N", hide = true)]
+    pub chat_session_minute_ms: u64,
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {
@@ -330,6 +371,10 @@ impl EmulatorArgs {
             request_log_file: self.request_log,
             room_quota: self.room_quota,
             logging_configuration_quota: self.logging_configuration_quota,
+            lambda_endpoint: self.lambda_endpoint,
+            lambda_timeout: Duration::from_millis(self.lambda_timeout_ms),
+            chat_token_validity: Duration::from_millis(self.chat_token_validity_ms),
+            chat_session_minute: Duration::from_millis(self.chat_session_minute_ms),
         }
     }
 }
@@ -392,6 +437,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .enable_all()
         .build()
         .into_diagnostic()
+}
+
+/// ROOM of a chat command.
+fn room_arg(room: RoomOpts) -> commands::chat::RoomArg {
+    commands::chat::RoomArg {
+        room: room.room,
+        files: room.files,
+    }
 }
 
 fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
@@ -504,16 +557,40 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                     user_id,
                     reason,
                 } => (room, RawRequest::DisconnectUser { user_id, reason }),
+                ChatCmd::Tail { room, user_id } => {
+                    let format = room.format;
+                    return runtime()?.block_on(commands::chat_stream::tail(
+                        &globals,
+                        &room_arg(room),
+                        user_id.as_deref(),
+                        format,
+                        &mut out,
+                    ));
+                }
+                ChatCmd::Send {
+                    room,
+                    message,
+                    user_id,
+                    attributes,
+                } => {
+                    let format = room.format;
+                    return runtime()?.block_on(commands::chat_stream::send(
+                        &globals,
+                        &room_arg(room),
+                        &message,
+                        user_id.as_deref(),
+                        &attributes,
+                        format,
+                        &mut out,
+                    ));
+                }
             };
-            let room_arg = commands::chat::RoomArg {
-                room: room.room,
-                files: room.files,
-            };
+            let format = room.format;
             runtime()?.block_on(commands::chat::run(
                 &globals,
-                &room_arg,
+                &room_arg(room),
                 request,
-                room.format,
+                format,
                 &mut out,
             ))
         }

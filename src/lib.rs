@@ -15,6 +15,7 @@ pub mod error;
 mod fixtures;
 pub mod live;
 pub mod manifest;
+pub mod messaging;
 pub mod model;
 pub mod plan;
 pub mod progress;

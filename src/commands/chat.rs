@@ -4,7 +4,7 @@
 //! ownership tags), the request sent, and the response printed.
 
 use super::pipeline::load_manifest;
-use super::{connect, Globals};
+use super::{connect, Globals, Session};
 use crate::chat::{self, RawRequest, Request, Response};
 use crate::error::{Error, ExitStatus};
 use crate::manifest::Manifest;
@@ -81,6 +81,16 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let request = Request::check(raw)?;
+    let (session, arn) = resolve_room(globals, room).await?;
+    let response = chat::send(&session.api, &arn, &request).await?;
+    print(out, format, &request, &response, &arn).into_diagnostic()?;
+    Ok(ExitStatus::Success)
+}
+
+/// Resolves ROOM (an ARN, or a manifest key through `-f`'s stack) and
+/// connects; everything offline is checked first. Shared with `chat tail` /
+/// `chat send`.
+pub async fn resolve_room(globals: &Globals, room: &RoomArg) -> Result<(Session, String), Error> {
     let manifest = room_manifest(room)?;
     let session = connect(
         globals,
@@ -93,9 +103,7 @@ pub async fn run(
         }
         _ => room.room.clone(),
     };
-    let response = chat::send(&session.api, &arn, &request).await?;
-    print(out, format, &request, &response, &arn).into_diagnostic()?;
-    Ok(ExitStatus::Success)
+    Ok((session, arn))
 }
 
 /// ROOM, offline part: an ARN, or a key of the manifest (which is loaded).

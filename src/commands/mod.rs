@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod chat;
+pub mod chat_stream;
 pub mod export;
 pub mod import;
 pub mod pipeline;
@@ -63,6 +64,13 @@ pub enum SessionError {
 pub struct Session {
     pub api: Api,
     _local: Option<Emulator>,
+}
+
+impl Session {
+    /// The endpoint of the `--local` emulator, when there is one.
+    pub fn local_endpoint(&self) -> Option<String> {
+        self._local.as_ref().map(|e| e.endpoint())
+    }
 }
 
 /// The region to use: the manifest's, or `--region`; both given and

@@ -7,7 +7,8 @@
 //!
 //! - `smithy`: the service model as data, and validation driven by it
 //! - `ops`: the operations' business rules
-//! - `store`: resources, ordering, and the `--state` file
+//! - `store`: resources per region, ordering, change tracking
+//! - `persist`: the `--state` file (snapshot + append-only log, group commit)
 //! - `server`: HTTP, routing, the request pipeline
 //! - `knobs`: rate quotas, injected faults, random ids
 //! - `log`: the request log; `control`: the `/_emulator/` endpoints
@@ -16,10 +17,13 @@
 //! Where real AWS behaviour is unknown, the emulator picks the strict option;
 //! each such choice is listed in `docs/emulator.md`.
 
+pub mod chat;
 mod control;
 pub mod knobs;
 pub mod log;
 pub mod ops;
+pub mod persist;
+pub mod review;
 pub mod server;
 pub mod smithy;
 pub mod store;
@@ -30,12 +34,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use knobs::{FaultInjector, RateLimiter, Rng};
 use log::{RequestLog, RequestRecord};
+use persist::Persister;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use store::{Persister, Store};
+use store::Regions;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use wire::ApiError;
@@ -55,6 +60,9 @@ pub enum Quotas {
 pub struct EmulatorConfig {
     pub listen: SocketAddr,
     pub state_file: Option<PathBuf>,
+    /// The default region: for requests whose SigV4 credential scope names
+    /// none, and for the `/_emulator/` endpoints. Every other request works in
+    /// the region of its credential scope.
     pub region: String,
     pub account_id: String,
     pub quotas: Quotas,
@@ -65,6 +73,16 @@ pub struct EmulatorConfig {
     pub request_log_file: Option<PathBuf>,
     pub room_quota: usize,
     pub logging_configuration_quota: usize,
+    /// `--lambda-endpoint`: where message review handlers are invoked
+    /// (`http://HOST:PORT`, the Lambda Invoke API). None: no review.
+    pub lambda_endpoint: Option<String>,
+    /// How long review may take before the room's fallbackResult applies.
+    pub lambda_timeout: Duration,
+    /// How long a chat token can be used to connect (AWS: one minute).
+    pub chat_token_validity: Duration,
+    /// The length of one minute of a chat session (`sessionDurationInMinutes`);
+    /// 60 s unless a test wants sessions to end sooner.
+    pub chat_session_minute: Duration,
 }
 
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -87,6 +105,10 @@ impl Default for EmulatorConfig {
             request_log_file: None,
             room_quota: DEFAULT_ROOM_QUOTA,
             logging_configuration_quota: DEFAULT_LOGGING_CONFIGURATION_QUOTA,
+            lambda_endpoint: None,
+            lambda_timeout: review::DEFAULT_TIMEOUT,
+            chat_token_validity: Duration::from_secs(60),
+            chat_session_minute: Duration::from_secs(60),
         }
     }
 }
@@ -94,13 +116,17 @@ impl Default for EmulatorConfig {
 /// State shared by all connections.
 pub(crate) struct Shared {
     limits: ops::Limits,
-    store: Mutex<Store>,
+    default_region: String,
+    quotas: Quotas,
+    state: Mutex<Regions>,
     rng: Mutex<Rng>,
     persister: Option<Persister>,
     limiter: Option<RateLimiter>,
     faults: FaultInjector,
     latency: Duration,
     log: RequestLog,
+    chat: chat::Hub,
+    reviewer: review::Reviewer,
 }
 
 impl Shared {
@@ -111,36 +137,68 @@ impl Shared {
             .request_id()
     }
 
-    /// Runs one operation under the store lock; a write is persisted before
-    /// the lock is released (and so before the response is sent).
-    fn execute(&self, operation: &str, input: &serde_json::Value) -> Result<ops::Reply, ApiError> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-        let mut ctx = ops::Ctx {
-            limits: &self.limits,
-            now: wire::now_millis(),
-            rng: &mut rng,
-        };
-        let reply = ops::execute(&mut store, &mut ctx, operation, input)?;
-        if ops::is_write(operation) {
-            if let Some(p) = &self.persister {
-                if let Err(e) = p.save(&store) {
-                    // The file still holds the last acknowledged state: go back to it,
-                    // so what is served never differs from what survives a restart.
-                    match p.load() {
-                        Ok(previous) => *store = previous,
-                        Err(le) => {
-                            eprintln!("emulator: cannot reload state after a failed write: {le}")
-                        }
-                    }
-                    return Err(ApiError::internal(format!(
-                        "could not persist the change to {}: {e}; nothing was applied",
-                        p.path().display()
-                    )));
+    /// Runs one operation in `region` under the state lock. A write's
+    /// changes are queued for the state file under the lock, and the answer
+    /// waits until they are on disk (group commit: concurrent writes share one
+    /// fsync).
+    async fn execute(
+        &self,
+        region: &str,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<ops::Reply, ApiError> {
+        let now = wire::now_millis();
+        let (reply, seq) = {
+            let mut state = self.lock_state();
+            let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ctx = ops::Ctx {
+                limits: &self.limits,
+                region,
+                now,
+                rng: &mut rng,
+            };
+            let store = state.store_mut(region);
+            let result = ops::execute(store, &mut ctx, operation, input);
+            let seq = match &self.persister {
+                Some(p) => {
+                    let changes = store.take_changes();
+                    (!changes.is_empty()).then(|| p.submit(changes))
                 }
+                None => {
+                    store.discard_changes();
+                    None
+                }
+            };
+            let reply = result?;
+            (reply, seq)
+        };
+        if let (Some(p), Some(seq)) = (&self.persister, seq) {
+            if let Err(e) = p.wait(seq).await {
+                self.recover();
+                return Err(ApiError::internal(e));
             }
         }
+        self.after_chat_operation(region, operation, input, &reply, now);
         Ok(reply)
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, Regions> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// After a failed write: serve what the state file holds (the last
+    /// acknowledged state), so that what is served never differs from what
+    /// survives a restart.
+    fn recover(&self) {
+        let Some(p) = &self.persister else { return };
+        let mut state = self.lock_state();
+        if !p.failed() {
+            return; // another writer has already recovered
+        }
+        match p.reload().and_then(Regions::from_loaded) {
+            Ok(regions) => *state = regions,
+            Err(e) => eprintln!("emulator: cannot reload state after a failed write: {e}"),
+        }
     }
 
     fn set_logging_configuration_state(&self, arn: &str, state: &str) -> Result<(), String> {
@@ -159,15 +217,24 @@ impl Shared {
                 STATES.join(", ")
             ));
         }
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(mut lc) = store.logging_configurations.get(arn).cloned() else {
-            return Err(format!("no logging configuration {arn}"));
+        let region = store::arn_region(arn).unwrap_or(&self.default_region);
+        let seq = {
+            let mut regions = self.lock_state();
+            let store = regions.store_mut(region);
+            let Some(mut lc) = store.logging_configurations.get(arn).cloned() else {
+                return Err(format!("no logging configuration {arn}"));
+            };
+            lc.state = state.to_string();
+            lc.transition = None;
+            store.insert_logging_configuration(lc);
+            let changes = store.take_changes();
+            self.persister.as_ref().map(|p| p.submit(changes))
         };
-        lc.state = state.to_string();
-        lc.transition = None;
-        store.insert_logging_configuration(lc);
-        if let Some(p) = &self.persister {
-            p.save(&store).map_err(|e| format!("cannot persist: {e}"))?;
+        if let (Some(p), Some(seq)) = (&self.persister, seq) {
+            p.wait_blocking(seq).map_err(|e| {
+                self.recover();
+                format!("cannot persist: {e}")
+            })?;
         }
         Ok(())
     }
@@ -209,10 +276,19 @@ impl Emulator {
                 config.fault_rate
             )));
         }
-        let persister = config.state_file.as_deref().map(Persister::new);
-        let store = match &persister {
-            Some(p) => p.load().map_err(StartError::State)?,
-            None => Store::default(),
+        let lambda_endpoint = match &config.lambda_endpoint {
+            Some(url) => Some(review::LambdaEndpoint::parse(url).map_err(StartError::Option)?),
+            None => None,
+        };
+        let (persister, state) = match config.state_file.as_deref() {
+            Some(path) => {
+                let (p, loaded) = Persister::open(path).map_err(StartError::State)?;
+                (
+                    Some(p),
+                    Regions::from_loaded(loaded).map_err(StartError::State)?,
+                )
+            }
+            None => (None, Regions::default()),
         };
         let log_file = match &config.request_log_file {
             Some(path) => Some(
@@ -247,19 +323,24 @@ impl Emulator {
         };
         let shared = Arc::new(Shared {
             limits: ops::Limits {
-                region: config.region.clone(),
                 account_id: config.account_id.clone(),
                 room_quota: config.room_quota,
                 logging_configuration_quota: config.logging_configuration_quota,
                 logging_config_delay_ms: config.logging_config_delay.as_millis() as i64,
+                chat_token_validity_ms: config.chat_token_validity.as_millis() as i64,
+                chat_session_minute_ms: config.chat_session_minute.as_millis() as i64,
             },
-            store: Mutex::new(store),
+            default_region: config.region.clone(),
+            quotas: config.quotas,
+            state: Mutex::new(state),
             rng: Mutex::new(Rng::new(id_seed)),
             persister,
             limiter: (config.quotas == Quotas::Aws).then(RateLimiter::default),
             faults: FaultInjector::new(config.fault_rate, fault_seed),
             latency: config.latency,
             log: RequestLog::with_file(log_file),
+            chat: chat::Hub::default(),
+            reviewer: review::Reviewer::new(lambda_endpoint, config.lambda_timeout),
         });
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
@@ -295,8 +376,19 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// The default region (`--region`): for requests whose credential scope
+    /// names none, and for the `/_emulator/` endpoints.
     pub fn region(&self) -> &str {
-        &self.shared.limits.region
+        &self.shared.default_region
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.shared.limits.account_id
+    }
+
+    /// The regions that hold resources or have been used, sorted.
+    pub fn regions(&self) -> Vec<String> {
+        self.shared.lock_state().stores.keys().cloned().collect()
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
@@ -315,18 +407,33 @@ impl Emulator {
         self.shared.log.clear()
     }
 
+    /// Chat (WebSocket) connections open in a room.
+    pub fn chat_connections(&self, room_arn: &str) -> usize {
+        self.shared.chat.connections(room_arn)
+    }
+
     /// Forces a logging configuration's state (e.g. `CREATE_FAILED`).
     pub fn set_logging_configuration_state(&self, arn: &str, state: &str) -> Result<(), String> {
         self.shared.set_logging_configuration_state(arn, state)
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to 5 s), and returns.
+    /// Stops accepting, lets in-flight requests finish (up to 5 s), compacts
+    /// the state file, and returns.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        self.close_state();
+    }
+
+    fn close_state(&self) {
+        if let Some(p) = &self.shared.persister {
+            if let Err(e) = p.close() {
+                eprintln!("emulator: {e}");
+            }
         }
     }
 }
@@ -336,31 +443,52 @@ impl Drop for Emulator {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // Leaves the state file compacted (a snapshot alone), as after stop().
+        self.close_state();
     }
 }
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Graceful shutdown by hand (hyper-util's does not cover connections that
+    // can upgrade to WebSocket): every connection holds a clone of `alive`;
+    // on shutdown each is told to finish, and the server waits (up to 5 s)
+    // until every clone is dropped.
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
-                let service = service_fn(move |req| server::handle(Arc::clone(&shared), req));
+                let service =
+                    service_fn(move |req| server::handle(Arc::clone(&shared), req, peer));
                 let conn = http1::Builder::new()
                     .half_close(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(conn);
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
+                let mut stopping = stopping_rx.clone();
+                let alive = alive.clone();
                 tokio::spawn(async move {
-                    let _ = watched.await;
+                    let _alive = alive;
+                    let mut conn = std::pin::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stopping.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
                 });
             }
             _ = &mut shutdown => break,
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    shared.chat.close_all();
+    let _ = stopping_tx.send(true);
+    drop(alive);
+    let _ = tokio::time::timeout(Duration::from_secs(5), all_done.recv()).await;
 }
 
 /// An emulator on its own runtime. `block_on` runs client code (e.g. the SDK)

@@ -16,16 +16,22 @@ use std::hash::{Hash, Hasher};
 /// Settings the operations need.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    pub region: String,
     pub account_id: String,
     pub room_quota: usize,
     pub logging_configuration_quota: usize,
     pub logging_config_delay_ms: i64,
+    /// How long a chat token can be used to connect (AWS: one minute).
+    pub chat_token_validity_ms: i64,
+    /// The length of one minute of `sessionDurationInMinutes` (60,000; tests
+    /// shorten it).
+    pub chat_session_minute_ms: i64,
 }
 
-/// Per-request context: settings, the current time (ms), and the ID generator.
+/// Per-request context: settings, the request's region, the current time
+/// (ms), and the ID generator.
 pub struct Ctx<'a> {
     pub limits: &'a Limits,
+    pub region: &'a str,
     pub now: i64,
     pub rng: &'a mut Rng,
 }
@@ -289,7 +295,7 @@ fn new_id(store: &Store, ctx: &mut Ctx, kind: &str) -> (String, String) {
         let id = ctx.rng.alphanumeric(12);
         let arn = format!(
             "arn:aws:ivschat:{}:{}:{kind}/{id}",
-            ctx.limits.region, ctx.limits.account_id
+            ctx.region, ctx.limits.account_id
         );
         if !store.rooms.contains_key(&arn) && !store.logging_configurations.contains_key(&arn) {
             return (id, arn);
@@ -614,7 +620,7 @@ fn tag_resource(store: &mut Store, input: &Value) -> Result<Reply, ApiError> {
             ),
         ));
     }
-    set_tags(store, arn, tags);
+    store.set_tags(arn, tags);
     Ok(Reply::ok(json!({})))
 }
 
@@ -634,16 +640,8 @@ fn untag_resource(store: &mut Store, input: &Value) -> Result<Reply, ApiError> {
     for k in &keys {
         tags.remove(k);
     }
-    set_tags(store, arn, tags);
+    store.set_tags(arn, tags);
     Ok(Reply::ok(json!({})))
-}
-
-fn set_tags(store: &mut Store, arn: &str, tags: BTreeMap<String, String>) {
-    if let Some(r) = store.rooms.get_mut(arn) {
-        r.tags = tags;
-    } else if let Some(lc) = store.logging_configurations.get_mut(arn) {
-        lc.tags = tags;
-    }
 }
 
 fn create_chat_token(store: &Store, ctx: &mut Ctx, input: &Value) -> Result<Reply, ApiError> {
@@ -656,7 +654,7 @@ fn create_chat_token(store: &Store, ctx: &mut Ctx, input: &Value) -> Result<Repl
     let token = format!("AQICAHg{}", ctx.rng.alphanumeric(180));
     Ok(Reply::ok(json!({
         "token": token,
-        "tokenExpirationTime": timestamp(ctx.now + 60_000),
-        "sessionExpirationTime": timestamp(ctx.now + minutes * 60_000),
+        "tokenExpirationTime": timestamp(ctx.now + ctx.limits.chat_token_validity_ms),
+        "sessionExpirationTime": timestamp(ctx.now + minutes * ctx.limits.chat_session_minute_ms),
     })))
 }

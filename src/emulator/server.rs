@@ -37,16 +37,25 @@ struct Outcome {
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
+    peer: std::net::SocketAddr,
 ) -> Result<Response<Body>, Infallible> {
+    if super::chat::is_upgrade(&req) {
+        // The Messaging API (WebSocket) on the same listener.
+        let mut resp = super::chat::upgrade(Arc::clone(&shared), req, peer);
+        add_quota_header(&shared, &mut resp);
+        return Ok(resp);
+    }
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     if path.starts_with("/_emulator/") {
-        return Ok(super::control::handle(&shared, req).await);
+        let mut resp = super::control::handle(&shared, req).await;
+        add_quota_header(&shared, &mut resp);
+        return Ok(resp);
     }
     let outcome = pipeline(&shared, req).await;
     let request_id = shared.request_id();
-    let (response, status, error) = match &outcome.result {
+    let (mut response, status, error) = match &outcome.result {
         Ok(reply) => (success(reply, &request_id), reply.status, None),
         Err(e) => (
             error_response(e, &request_id),
@@ -64,7 +73,21 @@ pub(crate) async fn handle(
         latency_ms: started.elapsed().as_secs_f64() * 1000.0,
         input: outcome.input,
     });
+    add_quota_header(&shared, &mut response);
     Ok(response)
+}
+
+/// Tells clients whether rate quotas are enforced (`aws`) or not (`off`), so
+/// that ivsctl can stop pacing its calls against an emulator without them.
+pub const QUOTA_HEADER: &str = "x-ivsctl-rate-quotas";
+
+pub(crate) fn add_quota_header<B>(shared: &Shared, resp: &mut Response<B>) {
+    let value = match shared.quotas {
+        super::Quotas::Aws => "aws",
+        super::Quotas::Off => "off",
+    };
+    resp.headers_mut()
+        .insert(QUOTA_HEADER, HeaderValue::from_static(value));
 }
 
 async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Outcome {
@@ -82,10 +105,13 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Outcome {
     if let Ok((operation, _)) = &routed {
         outcome.operation = operation.to_string();
     }
-    if let Err(e) = check_authorization(&req) {
-        outcome.result = Err(e);
-        return outcome;
-    }
+    let region = match check_authorization(&req) {
+        Ok(scope) => scope.unwrap_or_else(|| shared.default_region.clone()),
+        Err(e) => {
+            outcome.result = Err(e);
+            return outcome;
+        }
+    };
     let (operation, label) = match routed {
         Ok(r) => r,
         Err(e) => {
@@ -102,12 +128,13 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Outcome {
         }
     };
     outcome.input = input.clone();
-    outcome.result = run(shared, operation, input).await;
+    outcome.result = run(shared, &region, operation, input).await;
     outcome
 }
 
 async fn run(
     shared: &Arc<Shared>,
+    region: &str,
     operation: &'static str,
     input: Value,
 ) -> Result<ops::Reply, ApiError> {
@@ -136,20 +163,14 @@ async fn run(
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
     }
-    if ops::is_write(operation) && shared.persister.is_some() {
-        // Writing the state file blocks: keep it off the async workers.
-        let shared = Arc::clone(shared);
-        tokio::task::spawn_blocking(move || shared.execute(operation, &input))
-            .await
-            .unwrap_or_else(|e| Err(ApiError::internal(format!("operation task failed: {e}"))))
-    } else {
-        shared.execute(operation, &input)
-    }
+    shared.execute(region, operation, &input).await
 }
 
 /// Requests must carry a SigV4 `Authorization` header, as AWS requires. The
-/// signature itself is not verified: any credentials work.
-fn check_authorization<B>(req: &Request<B>) -> Result<(), ApiError> {
+/// signature itself is not verified: any credentials work. Answers the region
+/// of the credential scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`),
+/// `None` when the scope names none.
+fn check_authorization<B>(req: &Request<B>) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(hyper::header::AUTHORIZATION) else {
         return Err(ApiError::access_denied(
             "Missing Authentication Token: requests must be signed with AWS Signature Version 4",
@@ -164,7 +185,36 @@ fn check_authorization<B>(req: &Request<B>) -> Result<(), ApiError> {
             "Authorization header is not an AWS Signature Version 4 signature (AWS4-HMAC-SHA256 Credential=..., Signature=...)",
         ));
     }
-    Ok(())
+    scope_region(value)
+}
+
+/// The region element of the credential scope. A scope of the full form
+/// must name a region usable in an ARN (`[a-z0-9-]+`); a shorter credential
+/// (no scope) leaves the region to the default.
+fn scope_region(authorization: &str) -> Result<Option<String>, ApiError> {
+    let credential = authorization
+        .split("Credential=")
+        .nth(1)
+        .unwrap_or("")
+        .split([',', ' '])
+        .next()
+        .unwrap_or("");
+    let parts: Vec<&str> = credential.split('/').collect();
+    if parts.len() < 5 {
+        return Ok(None);
+    }
+    let region = parts[parts.len() - 3];
+    if region.is_empty()
+        || region.len() > 64
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::access_denied(format!(
+            "The credential scope names the region '{region}', which is not a valid region name"
+        )));
+    }
+    Ok(Some(region.to_string()))
 }
 
 /// Maps method and path to an operation of the model, and the raw (still
@@ -339,6 +389,27 @@ mod tests {
         );
         assert_eq!(route(&Method::POST, "/Nope").unwrap_err().status(), 404);
         assert_eq!(route(&Method::GET, "/tags/").unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let auth =
+            |c: &str| format!("AWS4-HMAC-SHA256 Credential={c}, SignedHeaders=host, Signature=x");
+        assert_eq!(
+            scope_region(&auth("AKID/20261126/us-west-2/ivschat/aws4_request")).unwrap(),
+            Some("us-west-2".into())
+        );
+        assert_eq!(
+            scope_region(&auth("AK/ID/20261126/eu-west-1/ivschat/aws4_request")).unwrap(),
+            Some("eu-west-1".into())
+        );
+        assert_eq!(scope_region(&auth("AKID")).unwrap(), None);
+        assert_eq!(
+            scope_region(&auth("AKID/20261126/US_WEST/ivschat/aws4_request"))
+                .unwrap_err()
+                .status(),
+            403
+        );
     }
 
     #[test]

@@ -4,15 +4,14 @@
 //! index by (updateTime, id) serves ListRooms' "newest first" order and its
 //! cursor pagination without sorting on every page.
 //!
-//! With `--state FILE`, every change is written to `FILE.tmp`, synced, and
-//! renamed over `FILE` before the response is sent, so a `kill -9` loses nothing
-//! that was acknowledged and never leaves a torn file.
+//! One `Store` holds one region; `Regions` holds them all. Every change marks
+//! the resource dirty, so that the emulator can hand exactly the changed
+//! resources to the persister (`persist.rs`) after each operation.
 
+use super::persist::{Kind, Loaded, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +80,7 @@ impl LoggingConfiguration {
     }
 }
 
-/// Everything the emulator holds. Serialised as the `--state` file.
+/// The resources of one region.
 #[derive(Debug, Default)]
 pub struct Store {
     pub rooms: HashMap<String, Room>,
@@ -92,17 +91,9 @@ pub struct Store {
     /// The last timestamp handed out; writes get strictly increasing times, so
     /// every update moves updateTime even within one millisecond.
     last_time: i64,
+    /// Resources changed since the last `take_changes`.
+    dirty: Vec<(Kind, String)>,
 }
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StateFile {
-    format_version: u32,
-    rooms: Vec<Room>,
-    logging_configurations: Vec<LoggingConfiguration>,
-}
-
-const STATE_FORMAT_VERSION: u32 = 1;
 
 impl Store {
     /// A timestamp for a write: now, or one millisecond after the last one.
@@ -119,11 +110,13 @@ impl Store {
         self.room_order
             .insert((room.update_time, room.id.clone(), room.arn.clone()));
         self.last_time = self.last_time.max(room.update_time);
+        self.dirty.push((Kind::Room, room.arn.clone()));
         self.rooms.insert(room.arn.clone(), room);
     }
 
     pub fn remove_room(&mut self, arn: &str) -> Option<Room> {
         let room = self.rooms.remove(arn)?;
+        self.dirty.push((Kind::Room, arn.to_string()));
         self.room_order
             .remove(&(room.update_time, room.id.clone(), room.arn.clone()));
         Some(room)
@@ -137,11 +130,15 @@ impl Store {
         self.lc_order
             .insert((lc.update_time, lc.id.clone(), lc.arn.clone()));
         self.last_time = self.last_time.max(lc.update_time);
+        self.dirty
+            .push((Kind::LoggingConfiguration, lc.arn.clone()));
         self.logging_configurations.insert(lc.arn.clone(), lc);
     }
 
     pub fn remove_logging_configuration(&mut self, arn: &str) -> Option<LoggingConfiguration> {
         let lc = self.logging_configurations.remove(arn)?;
+        self.dirty
+            .push((Kind::LoggingConfiguration, arn.to_string()));
         self.lc_order
             .remove(&(lc.update_time, lc.id.clone(), lc.arn.clone()));
         Some(lc)
@@ -169,36 +166,93 @@ impl Store {
             .filter(move |r| r.logging_configuration_identifiers.iter().any(|l| l == arn))
     }
 
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut rooms: Vec<Room> = self.rooms.values().cloned().collect();
-        rooms.sort_by(|a, b| a.arn.cmp(&b.arn));
-        let mut lcs: Vec<LoggingConfiguration> =
-            self.logging_configurations.values().cloned().collect();
-        lcs.sort_by(|a, b| a.arn.cmp(&b.arn));
-        let file = StateFile {
-            format_version: STATE_FORMAT_VERSION,
-            rooms,
-            logging_configurations: lcs,
-        };
-        serde_json::to_vec(&file).unwrap_or_default()
+    /// Replaces a resource's tags (tags do not move updateTime).
+    pub fn set_tags(&mut self, arn: &str, tags: BTreeMap<String, String>) {
+        if let Some(r) = self.rooms.get_mut(arn) {
+            r.tags = tags;
+            self.dirty.push((Kind::Room, arn.to_string()));
+        } else if let Some(lc) = self.logging_configurations.get_mut(arn) {
+            lc.tags = tags;
+            self.dirty
+                .push((Kind::LoggingConfiguration, arn.to_string()));
+        }
     }
 
-    pub fn from_json(bytes: &[u8]) -> Result<Store, String> {
-        let file: StateFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if file.format_version != STATE_FORMAT_VERSION {
-            return Err(format!(
-                "unsupported state format version {} (this emulator reads {})",
-                file.format_version, STATE_FORMAT_VERSION
-            ));
+    /// Forgets the changes (no state file to write them to).
+    pub fn discard_changes(&mut self) {
+        self.dirty.clear();
+    }
+
+    /// The changes since the last call, as log records (each resource once,
+    /// as it now is).
+    pub fn take_changes(&mut self) -> Vec<Record> {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort();
+        dirty.dedup();
+        dirty
+            .into_iter()
+            .map(|(kind, arn)| match kind {
+                Kind::Room => match self.rooms.get(&arn) {
+                    Some(r) => Record::room(r),
+                    None => Record::deleted(kind, &arn),
+                },
+                Kind::LoggingConfiguration => match self.logging_configurations.get(&arn) {
+                    Some(lc) => Record::logging_configuration(lc),
+                    None => Record::deleted(kind, &arn),
+                },
+            })
+            .collect()
+    }
+}
+
+/// The region in an ivschat ARN (`arn:aws:ivschat:REGION:...`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("arn"), Some(_), Some(_), Some(region)) if !region.is_empty() => Some(region),
+        _ => None,
+    }
+}
+
+/// Every region's store.
+#[derive(Debug, Default)]
+pub struct Regions {
+    pub stores: BTreeMap<String, Store>,
+}
+
+impl Regions {
+    /// The store of `region`, created empty on first use.
+    pub fn store_mut(&mut self, region: &str) -> &mut Store {
+        self.stores.entry(region.to_string()).or_default()
+    }
+
+    pub fn store(&self, region: &str) -> Option<&Store> {
+        self.stores.get(region)
+    }
+
+    /// Builds the stores from what was loaded: each resource goes to the
+    /// region its ARN names (so a single-region state file of an earlier
+    /// version lands in the region it was written for).
+    pub fn from_loaded(loaded: Loaded) -> Result<Regions, String> {
+        let mut regions = Regions::default();
+        for r in loaded.rooms {
+            let region = arn_region(&r.arn)
+                .ok_or_else(|| format!("room {} has no region in its ARN", r.arn))?
+                .to_string();
+            regions.store_mut(&region).insert_room(r);
         }
-        let mut store = Store::default();
-        for r in file.rooms {
-            store.insert_room(r);
+        for lc in loaded.logging_configurations {
+            let region = arn_region(&lc.arn)
+                .ok_or_else(|| {
+                    format!("logging configuration {} has no region in its ARN", lc.arn)
+                })?
+                .to_string();
+            regions.store_mut(&region).insert_logging_configuration(lc);
         }
-        for lc in file.logging_configurations {
-            store.insert_logging_configuration(lc);
+        for s in regions.stores.values_mut() {
+            s.dirty.clear();
         }
-        Ok(store)
+        Ok(regions)
     }
 }
 
@@ -214,50 +268,6 @@ fn ordered<'a>(
                 .rev()
                 .map(|(_, _, arn)| arn),
         ),
-    }
-}
-
-/// Writes the state file atomically: temp file, fsync, rename.
-#[derive(Debug, Clone)]
-pub struct Persister {
-    path: PathBuf,
-    tmp: PathBuf,
-}
-
-impl Persister {
-    pub fn new(path: &Path) -> Self {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        Persister {
-            path: path.to_path_buf(),
-            tmp: PathBuf::from(tmp),
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Loads the state file; a missing file is an empty store.
-    pub fn load(&self) -> Result<Store, String> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => Store::from_json(&bytes)
-                .map_err(|e| format!("cannot read state file {}: {e}", self.path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Store::default()),
-            Err(e) => Err(format!(
-                "cannot read state file {}: {e}",
-                self.path.display()
-            )),
-        }
-    }
-
-    pub fn save(&self, store: &Store) -> std::io::Result<()> {
-        let bytes = store.to_json();
-        let mut f = std::fs::File::create(&self.tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&self.tmp, &self.path)
     }
 }
 
@@ -311,17 +321,28 @@ mod tests {
     }
 
     #[test]
-    fn state_file_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = Persister::new(&dir.path().join("state.json"));
-        assert!(p.load().unwrap().rooms.is_empty());
+    fn changes_are_tracked_once_per_resource() {
         let mut s = Store::default();
         s.insert_room(room("a", 1));
-        p.save(&s).unwrap();
-        let back = p.load().unwrap();
-        assert_eq!(back.rooms.len(), 1);
-        assert_eq!(back.rooms_newest_first(None).count(), 1);
-        std::fs::write(p.path(), b"{not json").unwrap();
-        assert!(p.load().unwrap_err().contains("cannot read state file"));
+        s.insert_room(room("b", 1));
+        s.set_tags(
+            &room("a", 1).arn,
+            BTreeMap::from([("k".into(), "v".into())]),
+        );
+        s.remove_room(&room("b", 1).arn);
+        let changes = s.take_changes();
+        assert_eq!(changes.len(), 2);
+        assert!(changes
+            .iter()
+            .any(|c| c.arn.ends_with("/a") && c.value.is_some()));
+        assert!(changes
+            .iter()
+            .any(|c| c.arn.ends_with("/b") && c.value.is_none()));
+        assert!(s.take_changes().is_empty());
+        assert_eq!(
+            arn_region("arn:aws:ivschat:eu-west-1:123456789012:room/x"),
+            Some("eu-west-1")
+        );
+        assert_eq!(arn_region("nope"), None);
     }
 }
