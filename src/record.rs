@@ -38,7 +38,9 @@
 //! missed on that field (about one chance in 16 million); plans never depend
 //! on a hash: the fast refresh depends only on `t` and `m`, and the checksum.
 
-use crate::model::{Address, LiveRoom, ResourceType, Tags, AWS_TAG_PREFIX};
+use crate::model::{
+    Address, LiveLoggingConfiguration, LiveRoom, ResourceType, Tags, AWS_TAG_PREFIX,
+};
 use crate::schema::logging::LOGGING;
 use crate::schema::room::ROOM;
 use crate::schema::{Field, Value, Values};
@@ -336,6 +338,60 @@ impl Record {
             AppliedTime::At(ms) => ms == updated,
         }
     }
+}
+
+/// The record of a resource as it is now, read in full, once `extra` tags
+/// are added (what `import` writes with the ownership tags): its updateTime
+/// as the time, or "as created" when it was never updated.
+fn of_live(
+    address: &Address,
+    stack: &str,
+    values: &Values,
+    tags: &Tags,
+    extra: &Tags,
+    create_time: &str,
+    update_time: &str,
+) -> String {
+    let mut all = tags.clone();
+    all.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let updated = epoch_ms(update_time).unwrap_or(0);
+    let time = if epoch_ms(create_time) == Some(updated) {
+        AppliedTime::Created
+    } else {
+        AppliedTime::At(updated)
+    };
+    Record::new(address, values, &all, time).encode(&identity(stack, address))
+}
+
+/// The record of `room` (read with GetRoom) as it is, with `extra` tags.
+pub fn of_room(room: &LiveRoom, stack: &str, key: &str, extra: &Tags) -> String {
+    of_live(
+        &Address::room(key),
+        stack,
+        &crate::schema::Row::live_values(&ROOM, room),
+        &room.tags,
+        extra,
+        &room.create_time,
+        &room.update_time,
+    )
+}
+
+/// The record of `lc` as it is, with `extra` tags.
+pub fn of_logging_configuration(
+    lc: &LiveLoggingConfiguration,
+    stack: &str,
+    key: &str,
+    extra: &Tags,
+) -> String {
+    of_live(
+        &Address::logging_configuration(key),
+        stack,
+        &crate::schema::Row::live_values(&LOGGING, lc),
+        &lc.tags,
+        extra,
+        &lc.create_time,
+        &lc.update_time,
+    )
 }
 
 /// Reads `tags`' record for the resource at `address` of `stack`.

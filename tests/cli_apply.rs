@@ -206,16 +206,16 @@ fn with_injected_faults_apply_reports_failures_and_repeated_applies_converge_wit
 
     // Live == manifest.
     insta::assert_snapshot!(ctx.live(), @r#"
-    loggingConfigurations.one: {"destination":{"s3":{"bucketName":"flaky-one"}},"name":"one","state":"ACTIVE","tags":{"ivsctl:key":"one","ivsctl:stack":"flaky","team":"video"}}
-    loggingConfigurations.three: {"destination":{"firehose":{"deliveryStreamName":"flaky-three"}},"name":"three","state":"ACTIVE","tags":{"ivsctl:key":"three","ivsctl:stack":"flaky","team":"video"}}
-    loggingConfigurations.two: {"destination":{"cloudWatchLogs":{"logGroupName":"flaky-two"}},"name":"two","state":"ACTIVE","tags":{"ivsctl:key":"two","ivsctl:stack":"flaky","team":"video"}}
-    rooms.a: {"loggingConfigurations":["[loggingConfigurations.one]"],"maximumMessageLength":100,"maximumMessageRatePerSecond":10,"name":"a","tags":{"ivsctl:key":"a","ivsctl:stack":"flaky","team":"video"}}
-    rooms.b: {"loggingConfigurations":["[loggingConfigurations.one]","[loggingConfigurations.two]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"messageReviewHandler":{"fallbackResult":"DENY","uri":"arn:aws:lambda:us-east-1:123456789012:function:review"},"name":"b","tags":{"ivsctl:key":"b","ivsctl:stack":"flaky","team":"video"}}
-    rooms.c: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":3,"name":"c","tags":{"env":"prod","ivsctl:key":"c","ivsctl:stack":"flaky","team":"video"}}
-    rooms.d: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"d","tags":{"ivsctl:key":"d","ivsctl:stack":"flaky","team":"video"}}
-    rooms.e: {"loggingConfigurations":["[loggingConfigurations.three]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"e","tags":{"ivsctl:key":"e","ivsctl:stack":"flaky","team":"video"}}
-    rooms.f: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":99,"name":"f","tags":{"ivsctl:key":"f","ivsctl:stack":"flaky","team":"video"}}
-    rooms.g: {"loggingConfigurations":[],"maximumMessageLength":7,"maximumMessageRatePerSecond":10,"name":"g","tags":{"ivsctl:key":"g","ivsctl:stack":"flaky","team":"video"}}
+    loggingConfigurations.one: {"destination":{"s3":{"bucketName":"flaky-one"}},"name":"one","state":"ACTIVE","tags":{"ivsctl:applied":"[RECORD t=c]","ivsctl:key":"one","ivsctl:stack":"flaky","team":"video"}}
+    loggingConfigurations.three: {"destination":{"firehose":{"deliveryStreamName":"flaky-three"}},"name":"three","state":"ACTIVE","tags":{"ivsctl:applied":"[RECORD t=c]","ivsctl:key":"three","ivsctl:stack":"flaky","team":"video"}}
+    loggingConfigurations.two: {"destination":{"cloudWatchLogs":{"logGroupName":"flaky-two"}},"name":"two","state":"ACTIVE","tags":{"ivsctl:applied":"[RECORD t=c]","ivsctl:key":"two","ivsctl:stack":"flaky","team":"video"}}
+    rooms.a: {"loggingConfigurations":["[loggingConfigurations.one]"],"maximumMessageLength":100,"maximumMessageRatePerSecond":10,"name":"a","tags":{"ivsctl:applied":"[RECORD t=c m=100,10]","ivsctl:key":"a","ivsctl:stack":"flaky","team":"video"}}
+    rooms.b: {"loggingConfigurations":["[loggingConfigurations.one]","[loggingConfigurations.two]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"messageReviewHandler":{"fallbackResult":"DENY","uri":"arn:aws:lambda:us-east-1:123456789012:function:review"},"name":"b","tags":{"ivsctl:applied":"[RECORD t=c m=500,10]","ivsctl:key":"b","ivsctl:stack":"flaky","team":"video"}}
+    rooms.c: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":3,"name":"c","tags":{"env":"prod","ivsctl:applied":"[RECORD t=c m=500,3]","ivsctl:key":"c","ivsctl:stack":"flaky","team":"video"}}
+    rooms.d: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"d","tags":{"ivsctl:applied":"[RECORD t=c m=500,10]","ivsctl:key":"d","ivsctl:stack":"flaky","team":"video"}}
+    rooms.e: {"loggingConfigurations":["[loggingConfigurations.three]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"e","tags":{"ivsctl:applied":"[RECORD t=c m=500,10]","ivsctl:key":"e","ivsctl:stack":"flaky","team":"video"}}
+    rooms.f: {"loggingConfigurations":[],"maximumMessageLength":500,"maximumMessageRatePerSecond":99,"name":"f","tags":{"ivsctl:applied":"[RECORD t=c m=500,99]","ivsctl:key":"f","ivsctl:stack":"flaky","team":"video"}}
+    rooms.g: {"loggingConfigurations":[],"maximumMessageLength":7,"maximumMessageRatePerSecond":10,"name":"g","tags":{"ivsctl:applied":"[RECORD t=c m=7,10]","ivsctl:key":"g","ivsctl:stack":"flaky","team":"video"}}
     "#);
 
     // And a plan (retried past injected faults) shows no changes.
@@ -358,7 +358,10 @@ fn after_a_logging_configuration_failed_the_plan_says_so() {
     let out = ctx.ivsctl("plan -f m.yaml --format json");
     insta::assert_snapshot!(ctx.redact(&format!("exit {}\n{}{}", out.code, out.stdout, out.stderr)), @"
     exit 1
-      x loggingConfigurations.slow ([loggingConfigurations.slow]) is CREATE_FAILED: it cannot be used, and ivsctl never replaces a resource; delete it (aws ivschat delete-logging-configuration --identifier [loggingConfigurations.slow]), then apply again to create it anew
+    ivsctl::plan::unusable_logging_configuration
+
+      x loggingConfigurations.slow ([loggingConfigurations.slow]) is CREATE_FAILED: it cannot be used, and ivsctl never replaces a resource
+      help: delete it (aws ivschat delete-logging-configuration --identifier [loggingConfigurations.slow]), then apply again to create it anew
     ");
 }
 
@@ -390,7 +393,7 @@ fn a_room_waits_for_an_existing_logging_configuration_that_is_not_active_yet() {
     apply_and_meanwhile(&ctx, &file, &[], polled, activate).success();
     insta::assert_snapshot!(ctx.write_log(), @r#"
     GetLoggingConfiguration loggingConfigurations.slow
-    CreateRoom rooms.r {"loggingConfigurationIdentifiers":["[loggingConfigurations.slow]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"r","tags":{"ivsctl:key":"r","ivsctl:stack":"late"}}
+    CreateRoom rooms.r {"loggingConfigurationIdentifiers":["[loggingConfigurations.slow]"],"maximumMessageLength":500,"maximumMessageRatePerSecond":10,"name":"r","tags":{"ivsctl:applied":"[RECORD t=c m=500,10]","ivsctl:key":"r","ivsctl:stack":"late"}}
     "#);
     ctx.assert_no_changes(&file);
 }
@@ -502,7 +505,7 @@ fn tags_starting_with_aws_are_never_touched() {
     ctx.apply_ok(&file);
     insta::assert_snapshot!(ctx.write_log(), @r#"
     UntagResource rooms.r {"tagKeys":["stray"]}
-    TagResource rooms.r {"tags":{"env":"prod"}}
+    TagResource rooms.r {"tags":{"env":"prod","ivsctl:applied":"[RECORD t=c m=500,10]"}}
     "#);
     assert_eq!(
         ctx.rooms()[0]["tags"]["aws:cloudformation:stack-name"],

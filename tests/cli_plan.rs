@@ -236,7 +236,7 @@ fn every_field_difference_shows_exactly_that_field() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn an_out_of_band_change_is_drift_and_a_stray_tag_a_removal() {
+fn an_out_of_band_change_is_drift_and_so_is_a_stray_tag() {
     let (ctx, m) = with_manifest("version: 1\nstack: drifty\nrooms:\n  lobby: {}\n  support: {}\n");
     let lobby = owned_room(&ctx, "drifty", "lobby");
     let support = owned_room(&ctx, "drifty", "support");
@@ -244,8 +244,8 @@ fn an_out_of_band_change_is_drift_and_a_stray_tag_a_removal() {
         .success();
 
     // Someone changes the rate in the console, and someone adds a tag to the
-    // other room: the rate is drift; a tag-only change is never drift, and a
-    // tag added out of band is removed.
+    // other room: both are drift (not what ivsctl applied), and the tag added
+    // out of band is removed.
     ctx.update_room(&lobby, json!({"maximumMessageRatePerSecond": 50}));
     ctx.tag(&support, json!({"stray": "x"}));
     ctx.reset_log();
@@ -254,7 +254,7 @@ fn an_out_of_band_change_is_drift_and_a_stray_tag_a_removal() {
 }
 
 #[test]
-fn drift_is_judged_per_resource_and_marks_only_field_lines() {
+fn drift_is_judged_per_change_against_what_ivsctl_applied() {
     let (ctx, m) = with_manifest(
         r#"
 version: 1
@@ -288,7 +288,7 @@ rooms:
     let deny = json!({"uri": "arn:aws:lambda:us-east-1:123456789012:function:review", "fallbackResult": "DENY"});
     ctx.update_room(&handled, json!({"messageReviewHandler": deny}));
     ctx.reset_log();
-    // Drift marks field lines only, never tag lines.
+    // Each line that corrects an out-of-band edit is marked, tags included.
     insta::assert_snapshot!(plan_report(&ctx, &m));
     ctx.assert_reads_only("plan");
 }
@@ -301,7 +301,7 @@ fn text_from_the_account_cannot_reach_the_terminal() {
     ctx.tag(&lobby, json!({"x|y": hostile}));
     // JSON keeps the exact text.
     let doc = plan_doc(&ctx, &m, 2);
-    let stray = json!([{"field": "tags.x|y", "before": hostile, "after": null}]);
+    let stray = json!([{"field": "tags.x|y", "before": hostile, "after": null, "drift": true}]);
     assert_eq!(change(&doc, "rooms.lobby")["changes"], stray);
     for format in ["human", "markdown"] {
         let out = ctx.ivsctl(&format!("plan -f {m} --format {format}"));
@@ -314,7 +314,7 @@ fn text_from_the_account_cannot_reach_the_terminal() {
     }
     // `|` in a markdown cell is escaped.
     ctx.ivsctl(&format!("plan -f {m} --format markdown"))
-        .stdout_contains("| 🔄 | `rooms.lobby` | update | `tags.x\\|y` |");
+        .stdout_contains("| 🔄 | `rooms.lobby` | update ⚠️ drift | `tags.x\\|y` |");
 }
 
 #[test]
@@ -470,10 +470,10 @@ rooms:
             out.stdout_lacks("rooms.keep"); // a no-op is not shown
         }
     }
-    // Never touched, never even read in detail: GetRoom only for the owned
-    // room the manifest keeps.
+    // Never touched, never even read in detail; the owned room the manifest
+    // keeps is proven unchanged by its applied record: no GetRoom at all.
     ctx.assert_reads_only("plan");
-    assert_eq!(ctx.targets("GetRoom"), BTreeSet::from([keep]));
+    assert!(ctx.targets("GetRoom").is_empty());
 }
 
 // ---------------------------------------------------------------------------
@@ -506,25 +506,28 @@ rooms:
     ctx.lc(json!({"name": "unowned", "destination": {"s3": {"bucketName": "else"}}}));
     let unowned =
         |n: usize| (0..n).for_each(|i| drop(ctx.room(json!({"name": format!("unowned-{i}")}))));
-    let mut kept = BTreeSet::new();
-    kept.insert(owned_room(&ctx, "audit", "a"));
+    owned_room(&ctx, "audit", "a");
     unowned(30);
-    kept.insert(owned_room(&ctx, "audit", "b"));
+    owned_room(&ctx, "audit", "b");
     unowned(30);
+    // c comes from an older ivsctl: no applied record.
     let c = owned("audit", "c", &[]);
-    kept.insert(ctx.room(json!({"name": "c", "loggingConfigurations": [archive], "tags": c})));
+    let c = ctx
+        .room(json!({"name": "c", "loggingConfigurations": [archive], "tags": c, "record": false}));
     let old = owned_room(&ctx, "audit", "old");
     ctx.reset_log();
     ctx.ivsctl(&format!("plan -f {m} --detailed-exitcode"))
         .code(2)
         .stdout_contains(&format!("- rooms.old ({old})"))
-        .last_line("Plan: 0 to add, 0 to change, 1 to destroy.");
+        .stdout_contains("+ tags.ivsctl:applied = ")
+        .last_line("Plan: 0 to add, 1 to change, 1 to destroy.");
 
-    // 64 rooms are two pages; GetRoom only for the 3 owned rooms the
-    // manifest keeps (by ARN), not for `old`; full pages; the second page is
-    // asked for with the first page's token.
+    // 64 rooms are two pages; GetRoom only for the owned room the manifest
+    // keeps whose applied record cannot prove it unchanged (c, by ARN): not
+    // for a and b (proven by their records), nor for `old`; full pages; the
+    // second page is asked for with the first page's token.
     let counts = [
-        ("GetRoom", 3),
+        ("GetRoom", 1),
         ("ListLoggingConfigurations", 1),
         ("ListRooms", 2),
     ];
@@ -541,7 +544,7 @@ rooms:
     }
     let with_token = rooms.iter().filter(|i| i["nextToken"].is_string());
     assert_eq!(with_token.count(), 1, "{rooms:?}");
-    assert_eq!(ctx.targets("GetRoom"), kept);
+    assert_eq!(ctx.targets("GetRoom"), BTreeSet::from([c]));
     assert!(ctx.log().iter().all(|r| r.status == 200), "{:?}", ctx.log());
 }
 
@@ -668,7 +671,7 @@ rooms:
     let file: Value = serde_json::from_str(&text).expect("the saved plan is JSON");
     assert_eq!(
         (&file["kind"], &file["format_version"]),
-        (&json!("ivsctl-saved-plan"), &json!("1"))
+        (&json!("ivsctl-saved-plan"), &json!("2"))
     );
 
     let mut records = Vec::new();
@@ -687,7 +690,13 @@ rooms:
         (&old, owned("saved", "old", &[])),
     ] {
         let o = &by_arn[arn.as_str()];
-        assert_eq!(o["tags"], tags, "observed tags of {arn}");
+        // Every tag, the applied record included (it was there when read).
+        let mut observed = o["tags"].clone();
+        let record = observed
+            .as_object_mut()
+            .and_then(|m| m.remove("ivsctl:applied"));
+        assert!(record.is_some(), "the record is observed too: {o}");
+        assert_eq!(observed, tags, "observed tags of {arn}");
         let t = humantime::parse_rfc3339(o["updateTime"].as_str().unwrap()).expect("RFC 3339");
         let got = ctx
             .emu
@@ -711,7 +720,8 @@ rooms:
             "region",
             "resource_changes",
             "stack",
-            "summary"
+            "summary",
+            "without_record"
         ]
     );
     let mut records = Vec::new();

@@ -11,10 +11,7 @@ use crate::model::{
     ownership, Address, LiveResource, OwnershipIndex, ResourceType, Tags, TAG_KEY, TAG_PROTECT,
     TAG_STACK,
 };
-use crate::record::{self, AppliedTime, Record, TAG_APPLIED};
-use crate::schema::logging::LOGGING;
-use crate::schema::room::ROOM;
-use crate::schema::Row;
+use crate::record::{self, TAG_APPLIED};
 use miette::IntoDiagnostic;
 use std::io::Write;
 use std::path::PathBuf;
@@ -165,7 +162,7 @@ pub async fn run(
     }
     // The record of the resource as it is: every field (a room's maxima need
     // GetRoom), its tags once imported, and its updateTime.
-    let (values, update_time) = match address.resource_type {
+    let record = match address.resource_type {
         ResourceType::Room => {
             let room = crate::live::get_room(api, &args.arn)
                 .await?
@@ -174,7 +171,7 @@ pub async fn run(
                     resource_type: address.resource_type,
                     region: api.region.clone(),
                 })?;
-            (Row::live_values(&ROOM, &room), room.update_time)
+            record::of_room(&room, &d.stack, &address.key, &ownership_tags)
         }
         ResourceType::LoggingConfiguration => {
             let lc = live
@@ -182,21 +179,10 @@ pub async fn run(
                 .iter()
                 .find(|l| l.arn == args.arn)
                 .expect("found above");
-            (Row::live_values(&LOGGING, lc), lc.update_time.clone())
+            record::of_logging_configuration(lc, &d.stack, &address.key, &ownership_tags)
         }
     };
-    let mut after: Tags = tags.clone();
-    after.extend(ownership_tags.clone());
-    let record = Record::new(
-        &address,
-        &values,
-        &after,
-        AppliedTime::At(record::epoch_ms(&update_time).unwrap_or(0)),
-    );
-    ownership_tags.insert(
-        TAG_APPLIED.to_string(),
-        record.encode(&record::identity(&d.stack, &address)),
-    );
+    ownership_tags.insert(TAG_APPLIED.to_string(), record);
     crate::apply::calls::tag(api, &args.arn, &ownership_tags).await?;
     writeln!(
         out,

@@ -662,11 +662,59 @@ impl TestContext {
             .expect("CreateRoom")
             .arn
             .unwrap();
+        self.record_seeded(true, &arn, &spec);
         self.labels
             .lock()
             .unwrap()
             .learn("room", &[with_arn(spec, &arn)]);
         arn
+    }
+
+    /// A seeded resource with ownership tags stands for one ivsctl made: it
+    /// gets the applied record ivsctl would have written (as created), unless
+    /// the spec says `"record": false` (a resource from an older ivsctl).
+    fn record_seeded(&self, room: bool, arn: &str, spec: &Value) {
+        let (Some(stack), Some(key)) = (
+            spec["tags"]["ivsctl:stack"].as_str(),
+            spec["tags"]["ivsctl:key"].as_str(),
+        ) else {
+            return;
+        };
+        if spec["record"] == json!(false) {
+            return;
+        }
+        let endpoint = self.endpoint();
+        let record = self.emu.block_on(async {
+            let api = ivsctl::aws::Api::connect(&ivsctl::aws::AwsSettings {
+                region: Some("us-east-1".into()),
+                endpoint_url: Some(endpoint),
+                dummy_credentials: true,
+                ..Default::default()
+            })
+            .await
+            .expect("connect");
+            let none = ivsctl::model::Tags::new();
+            if room {
+                let r = ivsctl::live::get_room(&api, arn).await.expect("GetRoom");
+                ivsctl::record::of_room(&r.expect("the room"), stack, key, &none)
+            } else {
+                let l = ivsctl::live::get_logging_configuration(&api, arn)
+                    .await
+                    .expect("GetLoggingConfiguration");
+                ivsctl::record::of_logging_configuration(
+                    &l.expect("the configuration"),
+                    stack,
+                    key,
+                    &none,
+                )
+            }
+        });
+        let req = self
+            .sdk
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(ivsctl::record::TAG_APPLIED, record);
+        self.emu.block_on(req.send()).expect("TagResource");
     }
 
     /// CreateLoggingConfiguration: `name`, `destination` (manifest shape:
@@ -685,6 +733,7 @@ impl TestContext {
             .block_on(b.send())
             .expect("CreateLoggingConfiguration");
         let arn = arn.arn.unwrap();
+        self.record_seeded(false, &arn, &spec);
         self.labels
             .lock()
             .unwrap()

@@ -207,6 +207,23 @@ impl Redactor {
         for (re, to) in filters {
             text = re.replace_all(&text, *to).into_owned();
         }
+        // Applied records (`ivsctl:applied`): their hashes, checksum and
+        // time change from run to run; whether they say "as created" (`c`) or
+        // carry a time (`T`), and the maxima they keep, are what a reader
+        // checks.
+        static RECORD: OnceLock<Regex> = OnceLock::new();
+        let record = RECORD.get_or_init(|| {
+            Regex::new(r"1:t=(c|\d+)(?::m=([\d,]+))?:f=[\w-]*:g=\d[\w-]*:c=[\w-]{6}").unwrap()
+        });
+        text = record
+            .replace_all(&text, |c: &regex::Captures| {
+                let t = if &c[1] == "c" { "c" } else { "T" };
+                match c.get(2) {
+                    Some(m) => format!("[RECORD t={t} m={}]", m.as_str()),
+                    None => format!("[RECORD t={t}]"),
+                }
+            })
+            .into_owned();
         // `[a] and [b]`: the binary lists ARNs in the order of their random
         // ids; sorted, the labels read the same on every run.
         static AND: OnceLock<Regex> = OnceLock::new();

@@ -14,15 +14,15 @@ fn tags_yaml(prefix: &str, n: usize) -> String {
 
 #[test]
 fn tag_budget_counts_stack_resource_and_ownership_tags() {
-    // 47 stack + 1 own + 2 ownership = 50: fine.
+    // 46 stack + 1 own + 3 of ivsctl's (stack, key, applied record) = 50: fine.
     ok(&with(&format!(
         "tags: {{{}}}\nrooms:\n  a: {{tags: {{own: v}}}}\n",
-        tags_yaml("s", 47)
+        tags_yaml("s", 46)
     )));
     // ... and protect adds ivsctl:protect: 51.
     let (m, h, line, col) = error(&with(&format!(
         "tags: {{{}}}\nrooms:\n  a: {{tags: {{own: v}}, protect: true}}\n",
-        tags_yaml("s", 47)
+        tags_yaml("s", 46)
     )));
     assert!(
         m.contains("rooms.a would carry 51 tags, more than 50"),
@@ -36,17 +36,17 @@ fn tag_budget_counts_stack_resource_and_ownership_tags() {
     // A resource tag overriding a stack tag is counted once.
     ok(&with(&format!(
         "tags: {{{}}}\nrooms:\n  a: {{tags: {{s0: other}}}}\n",
-        tags_yaml("s", 48)
+        tags_yaml("s", 47)
     )));
     // Without tags of its own, the label goes on the resource key.
     ok(&with(&format!(
         "tags: {{{}}}\nrooms:\n  a: {{}}\n",
-        tags_yaml("s", 48)
+        tags_yaml("s", 47)
     )));
     assert_error(
         &with(&format!(
             "tags: {{{}}}\nrooms:\n  a: {{protect: true}}\n",
-            tags_yaml("s", 48)
+            tags_yaml("s", 47)
         )),
         "would carry 51 tags",
         "remove 1",
@@ -56,14 +56,14 @@ fn tag_budget_counts_stack_resource_and_ownership_tags() {
     assert_error(
         &with(&format!(
             "tags: {{{}}}\nrooms:\n  a: {{}}\n  b: {{}}\n",
-            tags_yaml("s", 49)
+            tags_yaml("s", 48)
         )),
-        "the stack has 49 tags",
-        "at most 48 stack tags",
+        "the stack has 48 tags",
+        "at most 47 stack tags",
         (3, 1),
     );
     // Resource tags alone.
-    assert_error(&with(&format!("loggingConfigurations:\n  a:\n    destination: {{s3: {{bucketName: abc}}}}\n    tags: {{{}}}\n", tags_yaml("t", 49))), "loggingConfigurations.a would carry 51 tags", "49 own tags", (6, 5));
+    assert_error(&with(&format!("loggingConfigurations:\n  a:\n    destination: {{s3: {{bucketName: abc}}}}\n    tags: {{{}}}\n", tags_yaml("t", 48))), "loggingConfigurations.a would carry 51 tags", "48 own tags", (6, 5));
 }
 
 #[test]
