@@ -188,7 +188,11 @@ fn bench_plan(dir: &Path, rt: &tokio::runtime::Runtime) {
     let (emu, file) = seeded(dir, rt, ROOMS);
     let endpoint = emu.endpoint();
     emu.clear_requests();
-    let fast = ivsctl(Some(&endpoint), dir, &["plan", "-f", &file, "--detailed-exitcode"]);
+    let fast = ivsctl(
+        Some(&endpoint),
+        dir,
+        &["plan", "-f", &file, "--detailed-exitcode"],
+    );
     check(&fast, "plan");
     assert!(fast.stdout.contains("No changes."), "{}", fast.stdout);
     let fast_calls = calls(&emu);
@@ -198,7 +202,14 @@ fn bench_plan(dir: &Path, rt: &tokio::runtime::Runtime) {
     let full = ivsctl(
         Some(&endpoint),
         dir,
-        &["plan", "-f", &file, "--refresh", "full", "--detailed-exitcode"],
+        &[
+            "plan",
+            "-f",
+            &file,
+            "--refresh",
+            "full",
+            "--detailed-exitcode",
+        ],
     );
     check(&full, "plan --refresh full");
     let pages = ROOMS.div_ceil(50) as f64;
@@ -222,7 +233,11 @@ fn bench_plan_10k(dir: &Path, rt: &tokio::runtime::Runtime) {
     const ROOMS: usize = 10_000;
     let (emu, file) = seeded(dir, rt, ROOMS);
     emu.clear_requests();
-    let run = ivsctl(Some(&emu.endpoint()), dir, &["plan", "-f", &file, "--detailed-exitcode"]);
+    let run = ivsctl(
+        Some(&emu.endpoint()),
+        dir,
+        &["plan", "-f", &file, "--detailed-exitcode"],
+    );
     check(&run, "plan");
     assert!(run.stdout.contains("No changes."), "{}", run.stdout);
     println!(
@@ -273,9 +288,17 @@ fn bench_local(dir: &Path) {
     let path = local.join("local.yaml");
     std::fs::write(&path, manifest("bench-local", ROOMS)).unwrap();
     let file = path.to_str().unwrap();
-    let apply = ivsctl(None, &local, &["--local", "apply", "-f", file, "--auto-approve"]);
+    let apply = ivsctl(
+        None,
+        &local,
+        &["--local", "apply", "-f", file, "--auto-approve"],
+    );
     check(&apply, "--local apply");
-    let plan = ivsctl(None, &local, &["--local", "plan", "-f", file, "--detailed-exitcode"]);
+    let plan = ivsctl(
+        None,
+        &local,
+        &["--local", "plan", "-f", file, "--detailed-exitcode"],
+    );
     check(&plan, "--local plan");
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
     println!(

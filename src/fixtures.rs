@@ -45,6 +45,7 @@ pub fn d_room(name: &str) -> DesiredRoom {
         logging_configurations: vec![],
         tags: Tags::new(),
         protect: false,
+        import: None,
     }
 }
 
@@ -74,6 +75,7 @@ pub fn d_lc(name: &str, bucket: &str) -> DesiredLoggingConfiguration {
         },
         tags: Tags::new(),
         protect: false,
+        import: None,
     }
 }
 

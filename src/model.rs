@@ -98,6 +98,36 @@ impl fmt::Display for Address {
     }
 }
 
+/// A resource of a stack: `STACK/rooms.KEY`. Plans of several stacks run
+/// together, so apply names its work by stack and address.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StackAddress {
+    pub stack: String,
+    pub address: Address,
+}
+
+impl StackAddress {
+    pub fn new(stack: impl Into<String>, address: Address) -> Self {
+        StackAddress {
+            stack: stack.into(),
+            address,
+        }
+    }
+
+    /// Parses `STACK/rooms.KEY`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (stack, address) = s.split_once('/')?;
+        (!stack.is_empty()).then_some(())?;
+        Some(StackAddress::new(stack, Address::parse(address)?))
+    }
+}
+
+impl fmt::Display for StackAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.stack, self.address)
+    }
+}
+
 /// Where a logging configuration delivers chat logs: exactly one destination.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Destination {
@@ -162,6 +192,21 @@ pub enum LoggingConfigurationRef {
     Key(String),
     /// A logging-configuration ARN (of any owner).
     Arn(String),
+    /// `STACK/KEY`: a logging configuration another stack owns, resolved
+    /// through the ownership tags at plan time.
+    Stack { stack: String, key: String },
+}
+
+/// A `moved` entry of the manifest: carries live resources over to new
+/// addresses without deleting them (their ARNs are kept).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Move {
+    /// `{from: rooms.old, to: rooms.new}`: the resource this stack owns at
+    /// `from` is now the manifest's `to` (same type).
+    Address { from: Address, to: Address },
+    /// `{fromStack: OLD}`: every resource stack OLD owns whose key this
+    /// manifest declares now belongs to this stack, under the same key.
+    Stack { from_stack: String },
 }
 
 /// The desired state of one stack: everything a manifest (one file or several)
@@ -174,6 +219,8 @@ pub struct DesiredStack {
     pub tags: Tags,
     pub logging_configurations: BTreeMap<String, DesiredLoggingConfiguration>,
     pub rooms: BTreeMap<String, DesiredRoom>,
+    /// `moved` entries, in manifest order.
+    pub moved: Vec<Move>,
 }
 
 impl DesiredStack {
@@ -189,6 +236,8 @@ pub struct DesiredLoggingConfiguration {
     pub destination: Destination,
     pub tags: Tags,
     pub protect: bool,
+    /// `import: ARN`: adopt this existing, unowned resource under this key.
+    pub import: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +250,8 @@ pub struct DesiredRoom {
     pub logging_configurations: Vec<LoggingConfigurationRef>,
     pub tags: Tags,
     pub protect: bool,
+    /// `import: ARN`: adopt this existing, unowned resource under this key.
+    pub import: Option<String>,
 }
 
 /// Logging-configuration states, as the API names them.

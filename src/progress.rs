@@ -139,6 +139,7 @@ mod tests {
     #[test]
     fn plain_lines_name_action_result_and_duration() {
         let e = ReportEntry {
+            stack: "s".into(),
             address: Address::room("lobby"),
             action: Action::Update,
             arn: None,

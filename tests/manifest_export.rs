@@ -29,6 +29,7 @@ fn room(name: &str) -> DesiredRoom {
         logging_configurations: Vec::new(),
         tags: Tags::new(),
         protect: false,
+        import: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn defaults_are_left_out() {
             },
             tags: Tags::new(),
             protect: false,
+            import: None,
         },
     );
     let text = round_trip(&d);
@@ -106,6 +108,7 @@ fn every_field_round_trips() {
                 destination,
                 tags: [("k".to_string(), "v".to_string())].into(),
                 protect: true,
+                import: None,
             },
         );
     }
@@ -323,6 +326,7 @@ fn generated_stacks_round_trip() {
                     destination,
                     tags: tags(&mut rng, "l"),
                     protect: rng.below(2) == 0,
+                    import: None,
                 },
             );
             lc_keys.push(key);

@@ -3,7 +3,7 @@
 
 use super::{calls, ApplyError};
 use crate::aws::Api;
-use crate::model::{Address, LoggingConfigurationRef, ResourceType, Tags};
+use crate::model::{Address, LoggingConfigurationRef, ResourceType, StackAddress, Tags};
 use crate::plan::{Op, RecordPlan, ResourceChange};
 use crate::record::{self, AppliedTime, Record, TAG_APPLIED};
 use crate::schema::{Field, Value, Values};
@@ -14,15 +14,16 @@ use std::time::Duration;
 /// How long a room write waits for a logging configuration to be ACTIVE.
 pub const ACTIVE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The ARNs of the resources this apply created so far, by address.
-pub type Created = BTreeMap<Address, String>;
+/// The ARNs of the resources this apply created so far, by stack and address.
+pub type Created = BTreeMap<StackAddress, String>;
 
 /// Carries out one resource change.
 pub trait Executor: Clone + Send + Sync + 'static {
-    /// Runs `change`; returns the new ARN for a create. `created` holds the
-    /// ARNs of every create this change depends on.
+    /// Runs `change` of `stack`; returns the new ARN for a create. `created`
+    /// holds the ARNs of every create this change depends on.
     fn execute(
         &self,
+        stack: &str,
         change: &ResourceChange,
         created: &Created,
     ) -> impl Future<Output = Result<Option<String>, ApplyError>> + Send;
@@ -40,21 +41,24 @@ impl SdkExecutor {
     }
 }
 
-/// References to configurations this apply created, replaced by their ARNs.
-fn resolve(values: &Values, created: &Created) -> Result<Values, ApplyError> {
+/// References to configurations this apply created (of `stack`, or of
+/// another stack of the run), replaced by their ARNs.
+fn resolve(stack: &str, values: &Values, created: &Created) -> Result<Values, ApplyError> {
     let mut out = values.clone();
     if let Some(Value::Refs(refs)) = values.get(&Field::LoggingConfigurations) {
+        let created_arn = |stack: &str, key: &str| {
+            let address = StackAddress::new(stack, Address::logging_configuration(key));
+            created
+                .get(&address)
+                .map(|a| LoggingConfigurationRef::Arn(a.clone()))
+                .ok_or(ApplyError::Unresolved { address })
+        };
         let resolved = refs
             .iter()
             .map(|r| match r {
                 LoggingConfigurationRef::Arn(a) => Ok(LoggingConfigurationRef::Arn(a.clone())),
-                LoggingConfigurationRef::Key(k) => {
-                    let address = Address::logging_configuration(k.as_str());
-                    created
-                        .get(&address)
-                        .map(|a| LoggingConfigurationRef::Arn(a.clone()))
-                        .ok_or(ApplyError::Unresolved { address })
-                }
+                LoggingConfigurationRef::Key(k) => created_arn(stack, k),
+                LoggingConfigurationRef::Stack { stack, key } => created_arn(stack, key),
             })
             .collect::<Result<_, _>>()?;
         out.insert(Field::LoggingConfigurations, Value::Refs(resolved));
@@ -64,13 +68,14 @@ fn resolve(values: &Values, created: &Created) -> Result<Values, ApplyError> {
 
 /// `tags` plus the applied record of a write at `time`.
 fn with_record(
+    stack: &str,
     address: &Address,
     tags: &Tags,
     plan: &RecordPlan,
     time: AppliedTime,
     created: &Created,
 ) -> Result<Tags, ApplyError> {
-    let values = resolve(&plan.values, created)?;
+    let values = resolve(stack, &plan.values, created)?;
     let record = Record::new(address, &values, &plan.tags, time).encode(&plan.identity);
     let mut tags = tags.clone();
     tags.insert(TAG_APPLIED.to_string(), record);
@@ -80,6 +85,7 @@ fn with_record(
 impl Executor for SdkExecutor {
     async fn execute(
         &self,
+        stack: &str,
         c: &ResourceChange,
         created: &Created,
     ) -> Result<Option<String>, ApplyError> {
@@ -91,8 +97,9 @@ impl Executor for SdkExecutor {
         match &c.op {
             Op::None { .. } => Ok(None),
             Op::Create(create) => {
-                let values = resolve(&create.values, created)?;
+                let values = resolve(stack, &create.values, created)?;
                 let tags = with_record(
+                    stack,
                     &c.address,
                     &create.tags,
                     &create.record,
@@ -112,7 +119,7 @@ impl Executor for SdkExecutor {
             Op::Update(u) => {
                 let mut tag = u.tag.clone();
                 if !u.values.is_empty() {
-                    let values = resolve(&u.values, created)?;
+                    let values = resolve(stack, &u.values, created)?;
                     let update_time = if room {
                         calls::update_room(api, &u.arn, &values).await?
                     } else {
@@ -122,7 +129,14 @@ impl Executor for SdkExecutor {
                         // An unknown time never proves anything: the next
                         // plan reads the resource and rewrites the record.
                         let ms = record::epoch_ms(&update_time).unwrap_or(0);
-                        tag = with_record(&c.address, &tag, plan, AppliedTime::At(ms), created)?;
+                        tag = with_record(
+                            stack,
+                            &c.address,
+                            &tag,
+                            plan,
+                            AppliedTime::At(ms),
+                            created,
+                        )?;
                     }
                 }
                 if u.await_active {
@@ -164,16 +178,37 @@ mod tests {
         );
         let mut created = Created::new();
         assert!(matches!(
-            resolve(&values, &created),
+            resolve("s", &values, &created),
             Err(ApplyError::Unresolved { .. })
         ));
-        created.insert(Address::logging_configuration("new"), "arn:new".into());
+        created.insert(
+            StackAddress::new("s", Address::logging_configuration("new")),
+            "arn:new".into(),
+        );
         assert_eq!(
-            resolve(&values, &created).unwrap()[&Field::LoggingConfigurations],
+            resolve("s", &values, &created).unwrap()[&Field::LoggingConfigurations],
             Value::Refs(vec![
                 LoggingConfigurationRef::Arn("arn:a".into()),
                 LoggingConfigurationRef::Arn("arn:new".into()),
             ])
+        );
+        // Another stack's configuration, created in the same run.
+        let mut values = Values::new();
+        values.insert(
+            Field::LoggingConfigurations,
+            Value::Refs(vec![LoggingConfigurationRef::Stack {
+                stack: "other".into(),
+                key: "shared".into(),
+            }]),
+        );
+        assert!(resolve("s", &values, &created).is_err());
+        created.insert(
+            StackAddress::new("other", Address::logging_configuration("shared")),
+            "arn:shared".into(),
+        );
+        assert_eq!(
+            resolve("s", &values, &created).unwrap()[&Field::LoggingConfigurations],
+            Value::Refs(vec![LoggingConfigurationRef::Arn("arn:shared".into())])
         );
     }
 }

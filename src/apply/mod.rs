@@ -27,7 +27,7 @@ pub use executor::{Created, Executor, SdkExecutor, ACTIVE_TIMEOUT};
 pub use scheduler::{run, Cancel, Options};
 
 use crate::aws::ApiError;
-use crate::model::Address;
+use crate::model::{Address, StackAddress};
 use crate::plan::{Action, ResourceChange};
 
 /// Apply's own failures (the API's are `ApiError`).
@@ -36,7 +36,7 @@ pub enum ApplyError {
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error("{address} has no ARN (its create did not complete)")]
-    Unresolved { address: Address },
+    Unresolved { address: StackAddress },
     #[error("GetLoggingConfiguration failed: logging configuration {arn} is {state}")]
     NotUsable { arn: String, state: String },
     #[error("GetLoggingConfiguration failed: logging configuration {arn} disappeared while waiting for it to be ACTIVE")]
@@ -74,6 +74,7 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportEntry {
+    pub stack: String,
     pub address: Address,
     pub action: Action,
     /// The resource's ARN (for a create, the new one, once known).
@@ -112,24 +113,21 @@ impl Progress for Silent {
     fn finished(&self, _: &ReportEntry) {}
 }
 
-/// Applies every change of `plan` that is not a no-op through the API. The
-/// caller has already checked that the plan may run (no blocked delete,
-/// approval, limits).
+/// Applies every change of `plans` (stacks of one region) that is not a
+/// no-op through the API. The caller has already checked that the plans may
+/// run (no blocked delete, approval, limits).
 pub async fn apply(
     api: &crate::aws::Api,
-    plan: &crate::plan::Plan,
+    plans: &[crate::plan::Plan],
     progress: std::sync::Arc<dyn Progress>,
     cancel: Cancel,
 ) -> ApplyReport {
-    let options = Options {
-        max_in_flight: if api.pacer.is_unpaced() { 32 } else { 64 },
-    };
     run(
-        plan,
+        plans,
         &SdkExecutor::new(api.clone()),
         progress,
         cancel,
-        options,
+        Options::default(),
     )
     .await
 }

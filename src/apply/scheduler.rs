@@ -6,8 +6,8 @@
 //! skipped. Generic over the `Executor`, so all of this is tested with a fake.
 
 use super::{ApplyError, ApplyReport, Created, Executor, Outcome, Progress, ReportEntry};
-use crate::model::Address;
-use crate::plan::{Action, Plan};
+use crate::model::StackAddress;
+use crate::plan::{Action, Plan, ResourceChange};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -66,25 +66,35 @@ enum State {
     Finished(bool),
 }
 
-/// Runs every change of `plan` that is not a no-op; returns the report in
-/// plan order.
+/// Runs every change of `plans` that is not a no-op (several stacks run as
+/// one graph: a change may depend on another stack's); returns the report
+/// in plan order, stack by stack.
 pub async fn run<E: Executor>(
-    plan: &Plan,
+    plans: &[Plan],
     executor: &E,
     progress: Arc<dyn Progress>,
     cancel: Cancel,
     options: Options,
 ) -> ApplyReport {
-    let changes = Arc::new(plan.resource_changes.clone());
-    let position: HashMap<&Address, usize> = changes
+    let changes: Arc<Vec<(String, ResourceChange)>> = Arc::new(
+        plans
+            .iter()
+            .flat_map(|p| {
+                p.resource_changes
+                    .iter()
+                    .map(move |c| (p.stack.clone(), c.clone()))
+            })
+            .collect(),
+    );
+    let position: HashMap<StackAddress, usize> = changes
         .iter()
         .enumerate()
-        .map(|(i, c)| (&c.address, i))
+        .map(|(i, (s, c))| (StackAddress::new(s.clone(), c.address.clone()), i))
         .collect();
     // A dependency outside the plan, or on a no-op, is already satisfied.
     let deps: Vec<Vec<usize>> = changes
         .iter()
-        .map(|c| {
+        .map(|(_, c)| {
             c.depends_on
                 .iter()
                 .filter_map(|a| position.get(a).copied())
@@ -93,7 +103,7 @@ pub async fn run<E: Executor>(
         .collect();
     let mut state: Vec<State> = changes
         .iter()
-        .map(|c| match c.action() {
+        .map(|(_, c)| match c.action() {
             Action::NoOp => State::Finished(true),
             _ => State::Pending,
         })
@@ -122,14 +132,22 @@ pub async fn run<E: Executor>(
                         .iter()
                         .find(|&&d| state[d] == State::Finished(false))
                         .map(|&d| {
-                            format!("depends on {}, which did not complete", changes[d].address)
+                            let (stack, dep) = &changes[d];
+                            let name = if stack == &changes[i].0 {
+                                dep.address.to_string()
+                            } else {
+                                format!("{stack}/{}", dep.address)
+                            };
+                            format!("depends on {name}, which did not complete")
                         })
                 };
                 if let Some(reason) = reason {
+                    let (stack, c) = &changes[i];
                     let entry = ReportEntry {
-                        address: changes[i].address.clone(),
-                        action: changes[i].action(),
-                        arn: changes[i].arn().map(String::from),
+                        stack: stack.clone(),
+                        address: c.address.clone(),
+                        action: c.action(),
+                        arn: c.arn().map(String::from),
                         outcome: Outcome::Skipped { reason },
                         duration_ms: 0,
                     };
@@ -151,12 +169,13 @@ pub async fn run<E: Executor>(
                 continue;
             }
             state[i] = State::Running;
-            progress.started(&changes[i]);
+            progress.started(&changes[i].1);
             let (executor, changes, created) =
                 (executor.clone(), Arc::clone(&changes), created.clone());
             let handle = tasks.spawn(async move {
                 let started = Instant::now();
-                let result = executor.execute(&changes[i], &created).await;
+                let (stack, change) = &changes[i];
+                let result = executor.execute(stack, change, &created).await;
                 (i, result, started.elapsed())
             });
             task_index.insert(handle.id(), i);
@@ -177,11 +196,15 @@ pub async fn run<E: Executor>(
                 (i, Err(ApplyError::Internal(e.to_string())), Duration::ZERO)
             }
         };
-        let c = &changes[i];
+        let (stack, c) = &changes[i];
         if let Ok(Some(arn)) = &result {
-            created.insert(c.address.clone(), arn.clone());
+            created.insert(
+                StackAddress::new(stack.clone(), c.address.clone()),
+                arn.clone(),
+            );
         }
         let entry = ReportEntry {
+            stack: stack.clone(),
             address: c.address.clone(),
             action: c.action(),
             arn: match &result {
@@ -210,7 +233,7 @@ mod tests {
     use super::*;
     use crate::apply::Silent;
     use crate::fixtures::{d_lc, d_room, desired, l_lc, l_room, lc_arn};
-    use crate::model::{LiveState, LoggingConfigurationRef};
+    use crate::model::{Address, LiveState, LoggingConfigurationRef};
     use crate::plan::ResourceChange;
     use std::sync::Mutex;
 
@@ -229,9 +252,11 @@ mod tests {
     impl Executor for Fake {
         async fn execute(
             &self,
+            stack: &str,
             change: &ResourceChange,
             created: &Created,
         ) -> Result<Option<String>, ApplyError> {
+            let _ = stack;
             let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_running.fetch_max(now, Ordering::SeqCst);
             self.log
@@ -308,7 +333,7 @@ mod tests {
 
     async fn go(fake: &Fake, cancel: Cancel, max: usize) -> ApplyReport {
         run(
-            &plan(),
+            &[plan()],
             fake,
             Arc::new(Silent),
             cancel,
@@ -439,5 +464,87 @@ mod tests {
                 "end loggingConfigurations.new"
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn stacks_run_as_one_graph_and_a_failure_stops_only_its_dependants() {
+        // Stack `prod` creates a configuration that stack `edge`'s room
+        // references; `edge` also has an independent room.
+        let mut a = desired();
+        a.stack = "prod".into();
+        a.logging_configurations
+            .insert("shared".into(), d_lc("shared", "b"));
+        let mut b = desired();
+        b.stack = "edge".into();
+        let mut r = d_room("uses");
+        r.logging_configurations = vec![LoggingConfigurationRef::Stack {
+            stack: "prod".into(),
+            key: "shared".into(),
+        }];
+        b.rooms.insert("uses".into(), r);
+        b.rooms.insert("alone".into(), d_room("alone"));
+        let run_ctx = crate::plan::Run {
+            creates: [StackAddress::new(
+                "prod",
+                Address::logging_configuration("shared"),
+            )]
+            .into(),
+        };
+        let live = LiveState::default();
+        let plans = [
+            crate::plan::plan_in_run(&a, &live, "us-west-2", &run_ctx).unwrap(),
+            crate::plan::plan_in_run(&b, &live, "us-west-2", &run_ctx).unwrap(),
+        ];
+        let fake = Fake::default();
+        let report = run(
+            &plans,
+            &fake,
+            Arc::new(Silent),
+            Cancel::default(),
+            Options::default(),
+        )
+        .await;
+        assert!(report.succeeded(), "{report:?}");
+        assert!(
+            fake.position("end loggingConfigurations.shared") < fake.position("start rooms.uses"),
+            "{:?}",
+            fake.log()
+        );
+        let stacks: Vec<&str> = report.entries.iter().map(|e| e.stack.as_str()).collect();
+        assert_eq!(
+            stacks,
+            ["prod", "edge", "edge"],
+            "plan order, stack by stack"
+        );
+
+        let fake = Fake {
+            fail: vec![Address::logging_configuration("shared")],
+            ..Default::default()
+        };
+        let report = run(
+            &plans,
+            &fake,
+            Arc::new(Silent),
+            Cancel::default(),
+            Options::default(),
+        )
+        .await;
+        let outcome = |stack: &str, a: &str| {
+            report
+                .entries
+                .iter()
+                .find(|e| e.stack == stack && e.address.to_string() == a)
+                .unwrap()
+                .outcome
+                .clone()
+        };
+        assert_eq!(
+            outcome("edge", "rooms.uses"),
+            Outcome::Skipped {
+                reason: "depends on prod/loggingConfigurations.shared, which did not complete"
+                    .into()
+            }
+        );
+        assert_eq!(outcome("edge", "rooms.alone"), Outcome::Done);
     }
 }

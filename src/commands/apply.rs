@@ -207,7 +207,7 @@ async fn execute(
             }
         }
     });
-    let report = apply::apply(&session.api, plan, progress, cancel).await;
+    let report = apply::apply(&session.api, std::slice::from_ref(plan), progress, cancel).await;
     interrupt.abort();
     render_report(plan, &report, args.format, &opts, out).into_diagnostic()?;
     Ok(if report.succeeded() {

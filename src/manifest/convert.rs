@@ -42,6 +42,7 @@ fn logging_configuration(key: &str, raw: RawLoggingConfiguration) -> DesiredLogg
         destination: destination(raw.destination),
         tags: raw.tags.unwrap_or_default(),
         protect: raw.protect.unwrap_or(false),
+        import: None,
     }
 }
 
@@ -92,6 +93,7 @@ fn room(key: &str, raw: RawRoom) -> DesiredRoom {
             .collect(),
         tags: raw.tags.unwrap_or_default(),
         protect: raw.protect.unwrap_or(false),
+        import: None,
     }
 }
 

@@ -136,9 +136,12 @@ impl Out {
                 self.line(indent, &format!("{name}:"));
                 for r in refs {
                     let text = match r {
-                        LoggingConfigurationRef::Key(k) | LoggingConfigurationRef::Arn(k) => k,
+                        LoggingConfigurationRef::Key(k) | LoggingConfigurationRef::Arn(k) => {
+                            k.clone()
+                        }
+                        LoggingConfigurationRef::Stack { stack, key } => format!("{stack}/{key}"),
                     };
-                    self.line(indent + 1, &format!("- {}", yaml_string(text)));
+                    self.line(indent + 1, &format!("- {}", yaml_string(&text)));
                 }
             }
         }

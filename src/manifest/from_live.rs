@@ -64,6 +64,7 @@ pub fn stack_from_live(
             },
             tags: user_tags(&lc.tags),
             protect: crate::model::ownership(&lc.tags).is_some_and(|o| o.protected),
+            import: None,
         };
         for (field, value) in Row::live_values(&LOGGING, lc) {
             if let Some(row) = Row::find(&LOGGING, field) {
@@ -92,6 +93,7 @@ pub fn stack_from_live(
             logging_configurations: Vec::new(),
             tags: user_tags(&room.tags),
             protect: crate::model::ownership(&room.tags).is_some_and(|o| o.protected),
+            import: None,
         };
         for (field, value) in values {
             // References to this stack's configurations become keys.

@@ -14,9 +14,9 @@ mod planner;
 pub mod saved;
 pub mod stale;
 
-pub use planner::{plan, PlanError};
+pub use planner::{plan, plan_in_run, PlanError, Run};
 
-use crate::model::{Address, ResourceType, Tags};
+use crate::model::{Address, ResourceType, StackAddress, Tags};
 use crate::schema::Values;
 use serde_json::Value;
 
@@ -163,8 +163,9 @@ pub struct ResourceChange {
     /// Existing logging configurations (ARNs) this room write references
     /// that were CREATING / UPDATING when planned: apply waits for them.
     pub wait_for_active: Vec<String>,
-    /// Changes of this plan that must succeed before this one runs.
-    pub depends_on: Vec<Address>,
+    /// Changes that must succeed before this one runs (of this plan, or of
+    /// another stack's planned in the same run).
+    pub depends_on: Vec<StackAddress>,
 }
 
 impl ResourceChange {

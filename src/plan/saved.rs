@@ -313,7 +313,10 @@ fn decode_change(f: FileChange) -> Result<ResourceChange, String> {
     let depends_on = f
         .depends_on
         .iter()
-        .map(|a| Address::parse(a).ok_or_else(|| format!("`{a}` is not an address")))
+        .map(|a| {
+            crate::model::StackAddress::parse(a)
+                .ok_or_else(|| format!("`{a}` is not STACK/ADDRESS"))
+        })
         .collect::<Result<_, _>>()?;
     Ok(ResourceChange {
         address,
@@ -353,6 +356,9 @@ fn encode_values(values: &Values) -> BTreeMap<String, Json> {
                         .map(|r| match r {
                             LoggingConfigurationRef::Arn(a) => json!({"arn": a}),
                             LoggingConfigurationRef::Key(k) => json!({"key": k}),
+                            LoggingConfigurationRef::Stack { stack, key } => {
+                                json!({"stack": stack, "key": key})
+                            }
                         })
                         .collect(),
                 ),
@@ -391,11 +397,21 @@ fn decode_values(address: &str, values: &BTreeMap<String, Json>) -> Result<Value
                 json.as_array()
                     .ok_or_else(bad)?
                     .iter()
-                    .map(|r| match (r["arn"].as_str(), r["key"].as_str()) {
-                        (Some(a), None) => Ok(LoggingConfigurationRef::Arn(a.to_string())),
-                        (None, Some(k)) => Ok(LoggingConfigurationRef::Key(k.to_string())),
-                        _ => Err(bad()),
-                    })
+                    .map(
+                        |r| match (r["arn"].as_str(), r["key"].as_str(), r["stack"].as_str()) {
+                            (Some(a), None, None) => {
+                                Ok(LoggingConfigurationRef::Arn(a.to_string()))
+                            }
+                            (None, Some(k), None) => {
+                                Ok(LoggingConfigurationRef::Key(k.to_string()))
+                            }
+                            (None, Some(k), Some(s)) => Ok(LoggingConfigurationRef::Stack {
+                                stack: s.to_string(),
+                                key: k.to_string(),
+                            }),
+                            _ => Err(bad()),
+                        },
+                    )
                     .collect::<Result<_, _>>()?,
             ),
         };

@@ -139,6 +139,9 @@ fn ref_json(r: &LoggingConfigurationRef) -> String {
     match r {
         LoggingConfigurationRef::Arn(a) => a.clone(),
         LoggingConfigurationRef::Key(k) => format!("loggingConfigurations.{k}"),
+        LoggingConfigurationRef::Stack { stack, key } => {
+            format!("{stack}/loggingConfigurations.{key}")
+        }
     }
 }
 

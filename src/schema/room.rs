@@ -124,7 +124,7 @@ fn arns(v: &Value) -> Option<Vec<String>> {
             refs.iter()
                 .filter_map(|r| match r {
                     LoggingConfigurationRef::Arn(a) => Some(a.clone()),
-                    LoggingConfigurationRef::Key(_) => None,
+                    LoggingConfigurationRef::Key(_) | LoggingConfigurationRef::Stack { .. } => None,
                 })
                 .collect(),
         ),

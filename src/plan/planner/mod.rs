@@ -50,6 +50,16 @@ pub enum PlanError {
         help("check the ARN (and the region), or refer to a logging configuration of this manifest by its key")
     )]
     UnknownLoggingConfiguration { address: Address, arn: String },
+    #[error("{address} references loggingConfigurations.{key} of stack {stack}, which does not exist in this account and region")]
+    #[diagnostic(
+        code(ivsctl::plan::unknown_stack_reference),
+        help("apply stack {stack} first, or plan both stacks in one run (-f DIR with both manifests); check the stack name and key")
+    )]
+    UnknownStackReference {
+        address: Address,
+        stack: String,
+        key: String,
+    },
     #[error("internal error: room {arn} ({address}) was not read in full before planning")]
     #[diagnostic(
         code(ivsctl::plan::room_not_read),
@@ -117,16 +127,43 @@ fn without_record(desired: &DesiredStack, owned: &claims::Owned<'_>) -> Vec<Addr
     lcs.chain(rooms).collect()
 }
 
+/// What the other stacks planned in the same run do, as far as this stack's
+/// plan depends on it.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    /// Logging configurations other stacks of the run create.
+    pub creates: std::collections::BTreeSet<crate::model::StackAddress>,
+}
+
+impl Run {
+    pub fn creates(&self, stack: &str, key: &str) -> bool {
+        self.creates.contains(&crate::model::StackAddress::new(
+            stack,
+            Address::logging_configuration(key),
+        ))
+    }
+}
+
 /// Plans `desired` against `live`, for `region`. Pure and deterministic.
 pub fn plan(desired: &DesiredStack, live: &LiveState, region: &str) -> Result<Plan, PlanError> {
+    plan_in_run(desired, live, region, &Run::default())
+}
+
+/// Like `plan`, for one stack of a run of several.
+pub fn plan_in_run(
+    desired: &DesiredStack,
+    live: &LiveState,
+    region: &str,
+    run: &Run,
+) -> Result<Plan, PlanError> {
     let owned = claims::owned(&desired.stack, live)?;
     logging::check_usable(desired, &owned)?;
     let mut changes = logging::plan(desired, &owned);
-    let rooms = rooms::plan(desired, &owned, live)?;
+    let rooms = rooms::plan(desired, &owned, live, run)?;
     deletes::block(&desired.stack, &mut changes, &rooms, live);
     changes.extend(rooms.changes);
     deletes::protect(&mut changes, &owned);
-    ordering::order(&mut changes, live);
+    ordering::order(&desired.stack, &mut changes, live);
     Ok(Plan {
         stack: desired.stack.clone(),
         region: region.to_string(),

@@ -11,7 +11,7 @@
 //! - Everything else is independent and runs concurrently.
 
 use super::transitioning;
-use crate::model::{Address, LiveState, LoggingConfigurationRef, ResourceType};
+use crate::model::{Address, LiveState, LoggingConfigurationRef, ResourceType, StackAddress};
 use crate::plan::{Op, ResourceChange};
 use crate::schema::{Field, Value};
 
@@ -29,13 +29,14 @@ fn written_refs(c: &ResourceChange) -> &[LoggingConfigurationRef] {
     }
 }
 
-pub fn order(changes: &mut [ResourceChange], live: &LiveState) {
+pub fn order(stack: &str, changes: &mut [ResourceChange], live: &LiveState) {
+    let here = |a: &Address| StackAddress::new(stack, a.clone());
     let mut await_active: Vec<Address> = Vec::new();
     for i in 0..changes.len() {
         if !changes[i].is_room() {
             if let Op::Delete(d) = &changes[i].op {
                 let arn = d.arn.clone();
-                let deps: Vec<Address> = changes
+                let deps: Vec<StackAddress> = changes
                     .iter()
                     .filter(|r| r.is_room())
                     .filter(|r| match &r.op {
@@ -43,13 +44,14 @@ pub fn order(changes: &mut [ResourceChange], live: &LiveState) {
                         Op::Update(u) => u.detaches.contains(&arn),
                         _ => false,
                     })
-                    .map(|r| r.address.clone())
+                    .map(|r| here(&r.address))
                     .collect();
                 changes[i].depends_on = deps;
             }
             continue;
         }
         let mut deps = Vec::new();
+        let mut deps_elsewhere = Vec::new();
         let mut waits = Vec::new();
         for r in written_refs(&changes[i]) {
             let provider = changes.iter().find(|p| {
@@ -61,10 +63,19 @@ pub fn order(changes: &mut [ResourceChange], live: &LiveState) {
                         LoggingConfigurationRef::Arn(arn) => {
                             matches!(&p.op, Op::Update(u) if &u.arn == arn && !u.values.is_empty())
                         }
+                        // Another stack's planned create: ordered across
+                        // stacks by the multi-stack planner.
+                        LoggingConfigurationRef::Stack { .. } => false,
                     }
             });
             match (provider, r) {
                 (Some(p), _) => deps.push(p.address.clone()),
+                (None, LoggingConfigurationRef::Stack { stack, key }) => {
+                    deps_elsewhere.push(StackAddress::new(
+                        stack.clone(),
+                        Address::logging_configuration(key.as_str()),
+                    ));
+                }
                 (None, LoggingConfigurationRef::Arn(arn)) => {
                     if live
                         .logging_configurations
@@ -80,7 +91,9 @@ pub fn order(changes: &mut [ResourceChange], live: &LiveState) {
         deps.sort();
         deps.dedup();
         await_active.extend(deps.iter().cloned());
-        changes[i].depends_on = deps;
+        let mut all: Vec<StackAddress> = deps.iter().map(here).collect();
+        all.extend(deps_elsewhere);
+        changes[i].depends_on = all;
         changes[i].wait_for_active = waits;
     }
     for c in changes.iter_mut() {
@@ -96,8 +109,10 @@ pub fn order(changes: &mut [ResourceChange], live: &LiveState) {
 
 #[cfg(test)]
 mod tests {
-    use crate::fixtures::{d_lc, d_room, desired, l_lc, l_room, lc_arn};
-    use crate::model::{Address, LiveState, LoggingConfigurationRef, LoggingConfigurationState};
+    use crate::fixtures::{d_lc, d_room, desired, l_lc, l_room, lc_arn, STACK};
+    use crate::model::{
+        Address, LiveState, LoggingConfigurationRef, LoggingConfigurationState, StackAddress,
+    };
     use crate::plan::Plan;
 
     fn key(k: &str) -> LoggingConfigurationRef {
@@ -131,13 +146,17 @@ mod tests {
             rooms: vec![],
         };
         let p = crate::plan::plan(&d, &live, "us-west-2").unwrap();
-        let lc = Address::logging_configuration;
+        let lc = |k: &str| StackAddress::new(STACK, Address::logging_configuration(k));
+        let lca = Address::logging_configuration;
         assert_eq!(change(&p, &Address::room("a")).depends_on, [lc("new")]);
         assert_eq!(change(&p, &Address::room("b")).depends_on, [lc("old")]);
         assert!(change(&p, &Address::room("c")).depends_on.is_empty());
-        assert!(change(&p, &lc("new")).await_active());
-        assert!(change(&p, &lc("old")).await_active());
-        assert!(!change(&p, &lc("quiet")).await_active(), "no room needs it");
+        assert!(change(&p, &lca("new")).await_active());
+        assert!(change(&p, &lca("old")).await_active());
+        assert!(
+            !change(&p, &lca("quiet")).await_active(),
+            "no room needs it"
+        );
     }
 
     #[test]
@@ -153,7 +172,10 @@ mod tests {
         let p = crate::plan::plan(&d, &live, "us-west-2").unwrap();
         assert_eq!(
             change(&p, &Address::logging_configuration("gone")).depends_on,
-            [Address::room("doomed"), Address::room("keep")]
+            [
+                StackAddress::new(STACK, Address::room("doomed")),
+                StackAddress::new(STACK, Address::room("keep"))
+            ]
         );
         assert!(change(&p, &Address::room("keep")).depends_on.is_empty());
     }

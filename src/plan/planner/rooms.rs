@@ -6,9 +6,10 @@
 use super::change::{self, Live};
 use super::claims::Owned;
 use super::tags::desired_tags;
-use super::{unusable, PlanError};
+use super::{unusable, PlanError, Run};
 use crate::model::{
-    Address, DesiredRoom, DesiredStack, LiveRoom, LiveState, LoggingConfigurationRef,
+    Address, DesiredRoom, DesiredStack, LiveLoggingConfiguration, LiveRoom, LiveState,
+    LoggingConfigurationRef, OwnershipIndex,
 };
 use crate::plan::{Op, ResourceChange};
 use crate::schema::room::ROOM;
@@ -27,6 +28,7 @@ pub fn plan(
     desired: &DesiredStack,
     owned: &Owned<'_>,
     live: &LiveState,
+    run: &Run,
 ) -> Result<Rooms, PlanError> {
     let keys: BTreeSet<&str> = desired
         .rooms
@@ -41,7 +43,7 @@ pub fn plan(
     for key in keys {
         match (desired.rooms.get(key), owned.rooms.get(key).copied()) {
             (Some(d), l) => {
-                let refs = resolve(&Address::room(key), d, owned, live)?;
+                let refs = resolve(&Address::room(key), d, owned, live, run)?;
                 out.changes.push(match l {
                     Some(l) => update(desired, key, d, &refs, l)?,
                     None => create(desired, key, d, &refs),
@@ -63,6 +65,7 @@ fn resolve(
     room: &DesiredRoom,
     owned: &Owned<'_>,
     live: &LiveState,
+    run: &Run,
 ) -> Result<Vec<LoggingConfigurationRef>, PlanError> {
     let mut out = Vec::new();
     for r in &room.logging_configurations {
@@ -78,14 +81,30 @@ fn resolve(
                         arn: a.clone(),
                     });
                 };
-                if unusable(&l.state) {
-                    return Err(PlanError::UnusableLoggingConfiguration {
-                        subject: format!("{address} references a logging configuration that"),
-                        arn: a.clone(),
-                        state: l.state.as_str().to_string(),
-                    });
-                }
+                usable(address, l)?;
                 LoggingConfigurationRef::Arn(a.clone())
+            }
+            LoggingConfigurationRef::Stack { stack, key } => {
+                let found = OwnershipIndex::new(live)
+                    .logging_configurations
+                    .get(stack, key)
+                    .map_err(PlanError::from)?;
+                match found {
+                    Some(l) => {
+                        usable(address, l)?;
+                        LoggingConfigurationRef::Arn(l.arn.clone())
+                    }
+                    // Created by that stack in this same run: resolved by
+                    // apply once it exists.
+                    None if run.creates(stack, key) => r.clone(),
+                    None => {
+                        return Err(PlanError::UnknownStackReference {
+                            address: address.clone(),
+                            stack: stack.clone(),
+                            key: key.clone(),
+                        })
+                    }
+                }
             }
         };
         if !out.contains(&resolved) {
@@ -97,10 +116,23 @@ fn resolve(
         let rank = |r: &LoggingConfigurationRef| match r {
             LoggingConfigurationRef::Arn(a) => (0, a.clone()),
             LoggingConfigurationRef::Key(k) => (1, k.clone()),
+            LoggingConfigurationRef::Stack { stack, key } => (2, format!("{stack}/{key}")),
         };
         rank(a).cmp(&rank(b))
     });
     Ok(out)
+}
+
+/// A logging configuration a room may reference: not failed, not deleting.
+fn usable(address: &Address, l: &LiveLoggingConfiguration) -> Result<(), PlanError> {
+    if unusable(&l.state) {
+        return Err(PlanError::UnusableLoggingConfiguration {
+            subject: format!("{address} references a logging configuration that"),
+            arn: l.arn.clone(),
+            state: l.state.as_str().to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn live(l: &LiveRoom) -> Live<'_> {
@@ -180,7 +212,7 @@ mod tests {
 
     fn run(d: &DesiredStack, live: &LiveState) -> Result<Rooms, PlanError> {
         let owned = super::super::claims::owned(&d.stack, live)?;
-        plan(d, &owned, live)
+        plan(d, &owned, live, &Run::default())
     }
 
     #[test]

@@ -25,6 +25,7 @@ fn entry(plan: &Plan, address: &str, outcome: Outcome, duration_ms: u64) -> Repo
         .find(|c| c.address.to_string() == address)
         .unwrap_or_else(|| panic!("{address} is not in the plan"));
     ReportEntry {
+        stack: plan.stack.clone(),
         address: c.address.clone(),
         action: c.action(),
         arn: c.arn().map(String::from),
@@ -184,7 +185,10 @@ fn fixtures_are_realistic() {
             if c.action() == crate::plan::Action::NoOp {
                 continue;
             }
-            let blocked = c.depends_on.iter().any(|d| *outcome(d) != Outcome::Done);
+            let blocked = c
+                .depends_on
+                .iter()
+                .any(|d| *outcome(&d.address) != Outcome::Done);
             let is_skipped = matches!(outcome(&c.address), Outcome::Skipped { .. });
             assert_eq!(blocked, is_skipped, "{}", c.address);
         }
