@@ -80,6 +80,18 @@ pub struct ManifestArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// `-f FILE|DIR` (several stacks) and `--stack NAME`.
+#[derive(Debug, Args)]
+pub struct StacksArgs {
+    /// Manifest file, or a directory read recursively for *.yaml / *.yml (repeatable). Files
+    /// that declare the same stack form one stack; several stacks are planned and applied together.
+    #[arg(short = 'f', long = "file", value_name = "FILE", required = true, action = clap::ArgAction::Append)]
+    pub files: Vec<PathBuf>,
+    /// Only this stack (repeatable; default: every stack the files declare).
+    #[arg(long = "stack", value_name = "NAME", action = clap::ArgAction::Append)]
+    pub stacks: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a manifest offline: every API constraint and manifest rule; no network.
@@ -104,7 +116,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PlanCmd {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub manifest: StacksArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -118,6 +130,14 @@ pub struct PlanCmd {
     /// prove them unchanged; `full`: GetRoom every room the manifest keeps.
     #[arg(long, value_enum, default_value_t = Refresh::Fast)]
     pub refresh: Refresh,
+    /// Fail (exit 1, after the plan) when a stack's plan deletes more than N
+    /// resources, as `apply --max-deletes N` would refuse it.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    /// Let a manifest with no resources delete the stack's resources (otherwise
+    /// plan fails, as apply would refuse).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,10 +145,14 @@ pub struct PlanCmd {
     after_help = "Exit status: 0 applied (or nothing to do), 1 error, refusal, or any action failed or skipped."
 )]
 pub struct ApplyCmd {
-    /// Manifest file or directory (repeatable). Not with PLANFILE.
+    /// Manifest file or directory, read recursively (repeatable). Not with PLANFILE.
     #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append,
           required_unless_present = "planfile", conflicts_with = "planfile")]
     pub files: Vec<PathBuf>,
+    /// Only this stack (repeatable; default: every stack the files declare).
+    #[arg(long = "stack", value_name = "NAME", action = clap::ArgAction::Append,
+          conflicts_with = "planfile")]
+    pub stacks: Vec<String>,
     /// A plan saved with `ivsctl plan --out`: applied exactly, after checking that nothing it
     /// touches changed since (saving the plan was the approval: no prompt).
     #[arg(value_name = "PLANFILE")]
@@ -153,7 +177,7 @@ pub struct ApplyCmd {
 #[derive(Debug, Args)]
 pub struct DestroyCmd {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub manifest: StacksArgs,
     /// Destroy without asking (required when stdin is not a terminal).
     #[arg(long)]
     pub auto_approve: bool,
@@ -480,6 +504,11 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Plan(cmd) => {
             let args = commands::plan::PlanArgs {
                 files: cmd.manifest.files,
+                stacks: cmd.manifest.stacks,
+                limits: commands::apply::Limits {
+                    max_deletes: cmd.max_deletes,
+                    allow_empty: cmd.allow_empty,
+                },
                 refresh: cmd.refresh,
                 format: cmd.format,
                 out: cmd.out,
@@ -490,24 +519,30 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Apply(cmd) => {
             let args = commands::apply::ApplyArgs {
                 files: cmd.files,
+                stacks: cmd.stacks,
+                limits: commands::apply::Limits {
+                    max_deletes: cmd.max_deletes,
+                    allow_empty: cmd.allow_empty,
+                },
                 refresh: cmd.refresh,
                 planfile: cmd.planfile,
                 auto_approve: cmd.auto_approve,
                 format: cmd.format,
-                max_deletes: cmd.max_deletes,
-                allow_empty: cmd.allow_empty,
             };
             runtime()?.block_on(commands::apply::run(&globals, &args, &mut out))
         }
         Command::Destroy(cmd) => {
             let args = commands::apply::ApplyArgs {
                 files: cmd.manifest.files,
+                stacks: cmd.manifest.stacks,
+                limits: commands::apply::Limits {
+                    max_deletes: cmd.max_deletes,
+                    allow_empty: true,
+                },
                 refresh: Refresh::Fast,
                 planfile: None,
                 auto_approve: cmd.auto_approve,
                 format: cmd.format,
-                max_deletes: cmd.max_deletes,
-                allow_empty: true,
             };
             runtime()?.block_on(commands::apply::destroy(&globals, &args, &mut out))
         }

@@ -96,11 +96,12 @@ pub fn l_lc(id: &str, key: &str, bucket: &str) -> LiveLoggingConfiguration {
     })
 }
 
-/// The applied record of a resource of STACK at `address` that ivsctl wrote
-/// with exactly these values and tags, as created.
+/// The applied record of a resource at `address` (of the stack its tags
+/// name) that ivsctl wrote with exactly these values and tags, as created.
 fn record_of(address: &Address, values: &crate::schema::Values, tags: &Tags) -> String {
+    let stack = tags.get(TAG_STACK).map(String::as_str).unwrap_or(STACK);
     crate::record::Record::new(address, values, tags, crate::record::AppliedTime::Created)
-        .encode(&crate::record::identity(STACK, address))
+        .encode(&crate::record::identity(stack, address))
 }
 
 /// `room` with the applied record of its current values and tags: as if

@@ -13,11 +13,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The apply progress for this process: live on a terminal, plain otherwise.
-pub fn apply_progress(terminal: &Terminal) -> Arc<dyn Progress> {
+/// With several stacks, lines name each resource `STACK/ADDRESS`.
+pub fn apply_progress(terminal: &Terminal, several_stacks: bool) -> Arc<dyn Progress> {
     if terminal.stderr {
-        Arc::new(Live::new(terminal.color_stderr))
+        Arc::new(Live::new(terminal.color_stderr, several_stacks))
     } else {
-        Arc::new(Plain)
+        Arc::new(Plain { several_stacks })
+    }
+}
+
+/// How a resource is named in progress lines.
+fn label(several_stacks: bool, stack: &str, address: &Address) -> String {
+    if several_stacks {
+        format!("{stack}/{address}")
+    } else {
+        address.to_string()
     }
 }
 
@@ -45,15 +55,21 @@ fn verb(action: Action) -> &'static str {
     }
 }
 
-/// `rooms.lobby: create done (0.41 s)`.
-pub fn plain_line(e: &ReportEntry) -> String {
+/// `rooms.lobby: create done (0.41 s)` (`STACK/rooms.lobby` with several
+/// stacks).
+pub fn plain_line(e: &ReportEntry, several_stacks: bool) -> String {
     let secs = e.duration_ms as f64 / 1000.0;
     let result = match &e.outcome {
         Outcome::Done => format!("done ({secs:.2} s)"),
         Outcome::Failed { error } => format!("FAILED after {secs:.2} s: {}", one_line(error)),
         Outcome::Skipped { reason } => format!("skipped: {}", one_line(reason)),
     };
-    format!("{}: {} {}", e.address, e.action.as_str(), result)
+    format!(
+        "{}: {} {}",
+        label(several_stacks, &e.stack, &e.address),
+        e.action.as_str(),
+        result
+    )
 }
 
 /// Errors may span lines or carry control characters: keep one clean line.
@@ -64,47 +80,52 @@ fn one_line(s: &str) -> String {
 }
 
 /// One line per finished action, for logs.
-struct Plain;
+struct Plain {
+    several_stacks: bool,
+}
 
 impl Progress for Plain {
-    fn started(&self, _: &ResourceChange) {}
+    fn started(&self, _: &str, _: &ResourceChange) {}
 
     fn finished(&self, entry: &ReportEntry) {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{}", plain_line(entry));
+        let _ = writeln!(err, "{}", plain_line(entry, self.several_stacks));
     }
 }
 
 /// A spinner per running action; finished ones stay as a line.
 struct Live {
     multi: MultiProgress,
-    bars: Mutex<HashMap<Address, ProgressBar>>,
+    bars: Mutex<HashMap<String, ProgressBar>>,
     color: bool,
+    several_stacks: bool,
 }
 
 impl Live {
-    fn new(color: bool) -> Self {
+    fn new(color: bool, several_stacks: bool) -> Self {
         Live {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             bars: Mutex::new(HashMap::new()),
             color,
+            several_stacks,
         }
     }
 }
 
 impl Progress for Live {
-    fn started(&self, change: &ResourceChange) {
+    fn started(&self, stack: &str, change: &ResourceChange) {
+        let name = label(self.several_stacks, stack, &change.address);
         let bar = self.multi.add(ProgressBar::new_spinner());
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(format!("{} {}", verb(change.action()), change.address));
+        bar.set_message(format!("{} {name}", verb(change.action())));
         bar.enable_steady_tick(Duration::from_millis(100));
         self.bars
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(change.address.clone(), bar);
+            .insert(format!("{stack}/{}", change.address), bar);
     }
 
     fn finished(&self, entry: &ReportEntry) {
@@ -112,7 +133,7 @@ impl Progress for Live {
             .bars
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&entry.address);
+            .remove(&format!("{}/{}", entry.stack, entry.address));
         let bar = bar.unwrap_or_else(|| self.multi.add(ProgressBar::new_spinner()));
         bar.set_style(
             ProgressStyle::with_template("{msg}")
@@ -128,7 +149,7 @@ impl Progress for Live {
         } else {
             mark.to_string()
         };
-        bar.finish_with_message(format!("{mark} {}", plain_line(entry)));
+        bar.finish_with_message(format!("{mark} {}", plain_line(entry, self.several_stacks)));
     }
 }
 
@@ -149,7 +170,7 @@ mod tests {
             duration_ms: 1234,
         };
         assert_eq!(
-            plain_line(&e),
+            plain_line(&e, false),
             "rooms.lobby: update FAILED after 1.23 s: UpdateRoom failed: boom [31m"
         );
         let done = ReportEntry {
@@ -157,7 +178,10 @@ mod tests {
             duration_ms: 50,
             ..e.clone()
         };
-        assert_eq!(plain_line(&done), "rooms.lobby: update done (0.05 s)");
+        assert_eq!(
+            plain_line(&done, false),
+            "rooms.lobby: update done (0.05 s)"
+        );
         let skipped = ReportEntry {
             outcome: Outcome::Skipped {
                 reason: "depends on x".into(),
@@ -165,7 +189,7 @@ mod tests {
             ..e
         };
         assert_eq!(
-            plain_line(&skipped),
+            plain_line(&skipped, false),
             "rooms.lobby: update skipped: depends on x"
         );
     }

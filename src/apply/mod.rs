@@ -101,7 +101,7 @@ impl ApplyReport {
 
 /// Receives apply's progress (a live display on a terminal, plain lines in CI).
 pub trait Progress: Send + Sync {
-    fn started(&self, change: &ResourceChange);
+    fn started(&self, stack: &str, change: &ResourceChange);
     fn finished(&self, entry: &ReportEntry);
 }
 
@@ -109,7 +109,7 @@ pub trait Progress: Send + Sync {
 pub struct Silent;
 
 impl Progress for Silent {
-    fn started(&self, _: &ResourceChange) {}
+    fn started(&self, _: &str, _: &ResourceChange) {}
     fn finished(&self, _: &ReportEntry) {}
 }
 

@@ -169,7 +169,7 @@ pub async fn run<E: Executor>(
                 continue;
             }
             state[i] = State::Running;
-            progress.started(&changes[i].1);
+            progress.started(&changes[i].0, &changes[i].1);
             let (executor, changes, created) =
                 (executor.clone(), Arc::clone(&changes), created.clone());
             let handle = tasks.spawn(async move {
@@ -489,6 +489,7 @@ mod tests {
                 Address::logging_configuration("shared"),
             )]
             .into(),
+            ..Default::default()
         };
         let live = LiveState::default();
         let plans = [

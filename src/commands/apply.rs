@@ -1,54 +1,70 @@
 //! `ivsctl apply -f FILE` / `ivsctl apply PLANFILE` / `ivsctl destroy -f FILE`.
 //!
-//! Decide, then act: the plan is computed (or read and re-checked), shown,
-//! checked against the safety rules, approved, and only then applied. Any
-//! refusal happens before the first write.
+//! Decide, then act: the plans (one per stack of the run) are computed (or
+//! read and re-checked), shown, checked against the safety rules, approved
+//! once, and only then applied: each region's stacks as one graph (a change
+//! may wait for another stack's), the regions concurrently. Any refusal
+//! happens before the first write.
 
-use super::pipeline::{load_manifest, plan_files, Refresh};
+use super::pipeline::{load_stacks, plan_paths, Refresh};
 use super::{connect, FileError, Globals, Session};
 use crate::apply::{self, Cancel};
 use crate::error::{Error, ExitStatus};
 use crate::model::DesiredStack;
 use crate::plan::{self, saved, stale, Plan};
-use crate::render::{render_plan, render_report, Format, RenderOptions};
+use crate::render::{render_plans, render_reports, Format, RenderOptions};
 use miette::IntoDiagnostic;
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct ApplyArgs {
     pub files: Vec<PathBuf>,
+    /// `--stack`: only these stacks (all when empty).
+    pub stacks: Vec<String>,
     pub refresh: Refresh,
     pub planfile: Option<PathBuf>,
     pub auto_approve: bool,
     pub format: Format,
-    pub max_deletes: Option<usize>,
-    pub allow_empty: bool,
+    pub limits: Limits,
 }
 
 /// Why apply writes nothing.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Refusal {
-    #[error("apply refuses this plan, writing nothing: {count} delete{} blocked\n{lines}", if *count == 1 { " is" } else { "s are" })]
+    #[error("apply refuses {subject}, writing nothing: {count} delete{} blocked\n{lines}", if *count == 1 { " is" } else { "s are" })]
     #[diagnostic(code(ivsctl::refused::blocked))]
     Blocked {
+        subject: String,
         count: usize,
         lines: String,
         #[help]
         unblock: String,
     },
-    #[error("apply refuses this plan, writing nothing: it deletes {deletes} resource{} and --max-deletes is {max}", if *deletes == 1 { "" } else { "s" })]
+    #[error("apply refuses {subject}, writing nothing: it deletes {deletes} resource{} and --max-deletes is {max}", if *deletes == 1 { "" } else { "s" })]
     #[diagnostic(
         code(ivsctl::refused::max_deletes),
         help("review the deletes above; raise --max-deletes if they are intended")
     )]
-    MaxDeletes { deletes: usize, max: usize },
-    #[error("apply refuses this plan, writing nothing: the manifest declares no resources, and applying it would delete all {deletes} resource{} of stack {stack}", if *deletes == 1 { "" } else { "s" })]
+    MaxDeletes {
+        subject: String,
+        deletes: usize,
+        max: usize,
+    },
+    #[error("apply refuses {subject}, writing nothing: the manifest declares no resources, and applying it would delete all {deletes} resource{} of stack {stack}", if *deletes == 1 { "" } else { "s" })]
     #[diagnostic(
         code(ivsctl::refused::empty_manifest),
         help("if the stack really should be empty, pass --allow-empty (or use `ivsctl destroy`)")
     )]
-    EmptyManifest { deletes: usize, stack: String },
+    EmptyManifest {
+        subject: String,
+        deletes: usize,
+        stack: String,
+    },
+    #[error("apply refuses the plans of {} stacks, writing nothing", .0.len())]
+    #[diagnostic(code(ivsctl::refused::several))]
+    Several(#[related] Vec<Refusal>),
     #[error("refusing to apply without approval: stdin is not a terminal, and --auto-approve was not given; nothing was changed")]
     #[diagnostic(
         code(ivsctl::refused::no_approval),
@@ -79,56 +95,87 @@ pub async fn run(
     args: &ApplyArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    match &args.planfile {
-        Some(path) => apply_saved(globals, args, path, out).await,
-        None => {
-            let planned = plan_files(globals, &args.files, args.refresh).await?;
-            let empty = planned.manifest.desired.is_empty();
-            execute(
-                globals,
-                &planned.session,
-                &planned.plan,
-                args,
-                empty,
-                true,
-                out,
-            )
-            .await
-        }
+    if let Some(path) = &args.planfile {
+        return apply_saved(globals, args, path, out).await;
     }
+    let planned = plan_paths(globals, &args.files, &args.stacks, args.refresh).await?;
+    let regions = planned
+        .regions
+        .into_iter()
+        .map(|r| {
+            let plans = r
+                .stacks
+                .into_iter()
+                .map(|s| {
+                    let empty = s.manifest.desired.is_empty();
+                    (s.plan, empty)
+                })
+                .collect();
+            (r.session, plans)
+        })
+        .collect();
+    execute(globals, regions, args, &args.limits, true, out).await
 }
 
-/// `ivsctl destroy -f FILE`: every resource the stack owns, rooms first.
+/// `ivsctl destroy -f FILE`: every resource the stack owns (each stack the
+/// files declare, or those `--stack` selects), rooms first.
 pub async fn destroy(
     globals: &Globals,
     args: &ApplyArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let manifest = load_manifest(&args.files)?;
-    let session = connect(globals, manifest.desired.region.as_deref()).await?;
-    // Deletes need no room details: the summaries carry ARNs and tags.
-    let live = crate::live::list(&session.api, true, true).await?;
-    // Destroying is planning an empty stack; --allow-empty is implied.
-    let nothing = DesiredStack {
-        stack: manifest.desired.stack.clone(),
-        ..Default::default()
-    };
-    let plan = plan::plan(&nothing, &live, &session.api.region)?;
-    let args = ApplyArgs {
+    let manifests = load_stacks(&args.files, &args.stacks)?;
+    let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for m in &manifests {
+        let region =
+            super::resolve_region(globals.aws.region.as_deref(), m.desired.region.as_deref())?;
+        groups
+            .entry(region)
+            .or_default()
+            .push(m.desired.stack.clone());
+    }
+    let mut regions = Vec::new();
+    for (region, stacks) in groups {
+        let session = connect(globals, region.as_deref()).await?;
+        // Deletes need no room details: the summaries carry ARNs and tags.
+        let live = crate::live::list(&session.api, true, true).await?;
+        let mut plans = Vec::new();
+        for stack in stacks {
+            // Destroying is planning an empty stack; --allow-empty is implied.
+            let nothing = DesiredStack {
+                stack,
+                ..Default::default()
+            };
+            plans.push((plan::plan(&nothing, &live, &session.api.region)?, false));
+        }
+        regions.push((session, plans));
+    }
+    let limits = Limits {
         allow_empty: true,
-        ..args.clone()
+        ..args.limits
     };
-    execute(globals, &session, &plan, &args, false, true, out).await
+    execute(globals, regions, args, &limits, true, out).await
 }
 
-/// The safety rules: no blocked delete, at most `--max-deletes`, and an
-/// empty manifest never deletes without `--allow-empty`.
+/// The limits apply (and plan) check a plan against.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// `--max-deletes N`: at most N deletes per stack.
+    pub max_deletes: Option<usize>,
+    /// `--allow-empty`: a manifest without resources may delete its stack's.
+    pub allow_empty: bool,
+}
+
+/// The safety rules of one stack's plan: no blocked delete, at most
+/// `--max-deletes`, and an empty manifest never deletes without
+/// `--allow-empty`. `subject` names the plan in messages.
 pub fn check_safety(
     plan: &Plan,
-    max_deletes: Option<usize>,
+    limits: &Limits,
     empty_manifest: bool,
-    allow_empty: bool,
+    subject: &str,
 ) -> Result<(), Refusal> {
+    let subject = subject.to_string();
     let blocked: Vec<String> = plan
         .blocked()
         .filter_map(|c| Some(format!("{}: {}", c.address, c.blocked.as_ref()?.reason)))
@@ -139,19 +186,25 @@ pub fn check_safety(
             .filter_map(|c| Some(format!("{}: {}", c.address, c.blocked.as_ref()?.unblock)))
             .collect();
         return Err(Refusal::Blocked {
+            subject,
             count: blocked.len(),
             lines: blocked.join("\n"),
             unblock: format!("to unblock:\n{}", unblock.join("\n")),
         });
     }
     let deletes = plan.deletes();
-    if let Some(max) = max_deletes {
+    if let Some(max) = limits.max_deletes {
         if deletes > max {
-            return Err(Refusal::MaxDeletes { deletes, max });
+            return Err(Refusal::MaxDeletes {
+                subject,
+                deletes,
+                max,
+            });
         }
     }
-    if empty_manifest && deletes > 0 && !allow_empty {
+    if empty_manifest && deletes > 0 && !limits.allow_empty {
         return Err(Refusal::EmptyManifest {
+            subject,
             deletes,
             stack: plan.stack.clone(),
         });
@@ -159,27 +212,59 @@ pub fn check_safety(
     Ok(())
 }
 
-/// Shows the plan, checks it, asks for approval, applies, reports.
+/// The safety rules of every stack of a run; every refusal is reported.
+pub fn check_all<'a>(
+    plans: impl Iterator<Item = (&'a Plan, bool)>,
+    limits: &Limits,
+    _who: &str,
+) -> Result<(), Refusal> {
+    let plans: Vec<(&Plan, bool)> = plans.collect();
+    let several = plans.len() > 1;
+    let mut refusals: Vec<Refusal> = plans
+        .iter()
+        .filter_map(|(plan, empty)| {
+            let subject = if several {
+                format!("the plan of stack {}", plan.stack)
+            } else {
+                "this plan".to_string()
+            };
+            check_safety(plan, limits, *empty, &subject).err()
+        })
+        .collect();
+    match refusals.len() {
+        0 => Ok(()),
+        1 => Err(refusals.remove(0)),
+        _ => Err(Refusal::Several(refusals)),
+    }
+}
+
+/// Shows the plans, checks them, asks for approval, applies every region's
+/// stacks (regions concurrently, each over its own connection), reports.
 async fn execute(
     globals: &Globals,
-    session: &Session,
-    plan: &Plan,
+    regions: Vec<(Session, Vec<(Plan, bool)>)>,
     args: &ApplyArgs,
-    empty_manifest: bool,
+    limits: &Limits,
     needs_approval: bool,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let opts = RenderOptions {
         color: globals.terminal.color_stdout,
     };
+    let mut all: Vec<(&Plan, bool)> = regions
+        .iter()
+        .flat_map(|(_, plans)| plans.iter().map(|(p, e)| (p, *e)))
+        .collect();
+    all.sort_by(|a, b| a.0.stack.cmp(&b.0.stack));
+    let plans: Vec<Plan> = all.iter().map(|(p, _)| (*p).clone()).collect();
     // JSON is one document, written once at the end (it includes the plan).
     if args.format != Format::Json {
-        render_plan(plan, args.format, &opts, out).into_diagnostic()?;
+        render_plans(&plans, args.format, &opts, out).into_diagnostic()?;
     }
-    if !plan.has_changes() {
+    if !plans.iter().any(|p| p.has_changes()) {
         if args.format == Format::Json {
-            render_report(
-                plan,
+            render_reports(
+                &plans,
                 &apply::ApplyReport::default(),
                 args.format,
                 &opts,
@@ -189,11 +274,11 @@ async fn execute(
         }
         return Ok(ExitStatus::Success);
     }
-    check_safety(plan, args.max_deletes, empty_manifest, args.allow_empty)?;
+    check_all(all.iter().copied(), limits, "apply")?;
     if needs_approval && !args.auto_approve {
-        approve(globals, plan)?;
+        approve(globals, &plans)?;
     }
-    let progress = crate::progress::apply_progress(&globals.terminal);
+    let progress = crate::progress::apply_progress(&globals.terminal, plans.len() > 1);
     let cancel = Cancel::default();
     let on_interrupt = cancel.clone();
     let interrupt = tokio::spawn(async move {
@@ -207,9 +292,17 @@ async fn execute(
             }
         }
     });
-    let report = apply::apply(&session.api, std::slice::from_ref(plan), progress, cancel).await;
+    let reports = futures_util::future::join_all(regions.iter().map(|(session, plans)| {
+        let plans: Vec<Plan> = plans.iter().map(|(p, _)| p.clone()).collect();
+        let (progress, cancel) = (progress.clone(), cancel.clone());
+        async move { apply::apply(&session.api, &plans, progress, cancel).await }
+    }))
+    .await;
     interrupt.abort();
-    render_report(plan, &report, args.format, &opts, out).into_diagnostic()?;
+    let report = apply::ApplyReport {
+        entries: reports.into_iter().flat_map(|r| r.entries).collect(),
+    };
+    render_reports(&plans, &report, args.format, &opts, out).into_diagnostic()?;
     Ok(if report.succeeded() {
         ExitStatus::Success
     } else {
@@ -218,16 +311,20 @@ async fn execute(
 }
 
 /// Asks on the terminal; without one, refuses (nothing is written).
-fn approve(globals: &Globals, plan: &Plan) -> Result<(), Error> {
+fn approve(globals: &Globals, plans: &[Plan]) -> Result<(), Error> {
     if !globals.terminal.stdin {
         return Err(Refusal::NoApproval.into());
     }
-    let s = plan.summary();
+    let s = crate::render::total(plans);
+    let what = match plans {
+        [p] => format!("stack {} ({})", p.stack, p.region),
+        _ => format!("{} stacks", plans.len()),
+    };
     let mut err = std::io::stderr().lock();
     let _ = write!(
         err,
-        "\nApply {} to add, {} to change, {} to destroy in stack {} ({})?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
-        s.add, s.change, s.destroy, plan.stack, plan.region
+        "\nApply {} to add, {} to change, {} to destroy in {what}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        s.add, s.change, s.destroy
     );
     let _ = err.flush();
     let mut answer = String::new();
@@ -241,8 +338,9 @@ fn approve(globals: &Globals, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
-/// `ivsctl apply PLANFILE`: re-reads every resource the plan touches and
-/// refuses, writing nothing, if any changed since the plan was made.
+/// `ivsctl apply PLANFILE`: re-reads every resource the plans touch (List
+/// pages, per region) and refuses, writing nothing, if any changed since
+/// the plan was made.
 async fn apply_saved(
     globals: &Globals,
     args: &ApplyArgs,
@@ -255,27 +353,43 @@ async fn apply_saved(
         path: path.to_path_buf(),
         source,
     })?;
-    let session = connect(globals, Some(&saved.plan.region)).await?;
-    let (rooms, lcs) = stale::types_to_read(&saved.plan);
-    let live = crate::live::list(&session.api, rooms, lcs).await?;
-    let stale = stale::check(&saved.plan, &live);
-    if !stale.is_empty() {
-        let lines: Vec<String> = stale.iter().map(|s| format!("  {s}")).collect();
+    let mut groups: BTreeMap<String, Vec<(Plan, bool)>> = BTreeMap::new();
+    for s in saved {
+        groups
+            .entry(s.plan.region.clone())
+            .or_default()
+            .push((s.plan, s.manifest_empty));
+    }
+    let mut regions = Vec::new();
+    let mut stale_lines = Vec::new();
+    for (region, plans) in groups {
+        let session = connect(globals, Some(&region)).await?;
+        let (mut rooms, mut lcs) = (false, false);
+        for (p, _) in &plans {
+            let (r, l) = stale::types_to_read(p);
+            rooms |= r;
+            lcs |= l;
+        }
+        let live = crate::live::list(&session.api, rooms, lcs).await?;
+        let several = plans.len() > 1;
+        for (p, _) in &plans {
+            for s in stale::check(p, &live) {
+                stale_lines.push(if several {
+                    format!("  {}/{s}", p.stack)
+                } else {
+                    format!("  {s}")
+                });
+            }
+        }
+        regions.push((session, plans));
+    }
+    if !stale_lines.is_empty() {
         return Err(Refusal::Stale {
             path: path.to_path_buf(),
-            lines: lines.join("\n"),
+            lines: stale_lines.join("\n"),
         }
         .into());
     }
     // The plan was reviewed and saved on purpose: applying it is the approval.
-    execute(
-        globals,
-        &session,
-        &saved.plan,
-        args,
-        saved.manifest_empty,
-        false,
-        out,
-    )
-    .await
+    execute(globals, regions, args, &args.limits, false, out).await
 }

@@ -5,8 +5,9 @@ use super::{connect, Globals, Session};
 use crate::error::Error;
 use crate::live::Need;
 use crate::manifest::{self, Manifest};
-use crate::model::{ownership, Address, DesiredStack, LiveState};
+use crate::model::{DesiredStack, LiveState};
 use crate::plan::{self, Plan};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// How the rooms a plan keeps are refreshed (`--refresh`).
@@ -25,30 +26,135 @@ pub fn load_manifest(files: &[PathBuf]) -> Result<Manifest, Error> {
     Ok(manifest::load_files(files)?)
 }
 
-/// Reads the live resources a plan for `desired` needs: every logging
-/// configuration and room summary, and every field of the rooms of this
-/// stack that the manifest keeps (deleted rooms need no details): from their
-/// applied record where it proves them, else GetRoom (always GetRoom with
-/// `Refresh::Full`).
-pub async fn discover_for(
+/// One stack of a run: its manifest and its plan.
+pub struct Stack {
+    pub manifest: Manifest,
+    pub plan: Plan,
+}
+
+/// The stacks of one region, planned over one connection and one discovery.
+pub struct Region {
+    pub session: Session,
+    pub stacks: Vec<Stack>,
+}
+
+/// Every stack of a run, by region.
+pub struct Planned {
+    pub regions: Vec<Region>,
+}
+
+impl Planned {
+    /// Every stack, in stack-name order (whatever its region).
+    pub fn stacks(&self) -> Vec<&Stack> {
+        let mut all: Vec<&Stack> = self.regions.iter().flat_map(|r| &r.stacks).collect();
+        all.sort_by(|a, b| a.plan.stack.cmp(&b.plan.stack));
+        all
+    }
+
+    /// Every plan, in stack-name order.
+    pub fn plans(&self) -> Vec<Plan> {
+        self.stacks().into_iter().map(|s| s.plan.clone()).collect()
+    }
+}
+
+/// Why a run cannot start.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RunError {
+    #[error("no stack {stack} in the manifests given")]
+    #[diagnostic(code(ivsctl::run::no_such_stack))]
+    NoSuchStack {
+        stack: String,
+        #[help]
+        help: String,
+    },
+}
+
+/// The stacks the manifest files declare (several files of one stack form
+/// it; a directory is read recursively), keeping those `--stack` selects.
+pub fn load_stacks(files: &[PathBuf], select: &[String]) -> Result<Vec<Manifest>, Error> {
+    let all = vec![manifest::load_files(files)?];
+    if select.is_empty() {
+        return Ok(all);
+    }
+    for s in select {
+        if !all.iter().any(|m| &m.desired.stack == s) {
+            let names: Vec<&str> = all.iter().map(|m| m.desired.stack.as_str()).collect();
+            return Err(RunError::NoSuchStack {
+                stack: s.clone(),
+                help: format!("the manifests declare: {}", names.join(", ")),
+            }
+            .into());
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|m| select.contains(&m.desired.stack))
+        .collect())
+}
+
+/// Loads, connects (once per region), discovers (once per region, shared by
+/// the region's stacks) and plans every stack; regions run concurrently,
+/// each paced to its own quotas.
+pub async fn plan_paths(
+    globals: &Globals,
+    files: &[PathBuf],
+    select: &[String],
+    refresh: Refresh,
+) -> Result<Planned, Error> {
+    let manifests = load_stacks(files, select)?;
+    // Group by the region each stack resolves to (its manifest's, --region,
+    // or the AWS configuration's).
+    let mut groups: BTreeMap<Option<String>, Vec<Manifest>> = BTreeMap::new();
+    for m in manifests {
+        let region =
+            super::resolve_region(globals.aws.region.as_deref(), m.desired.region.as_deref())?;
+        groups.entry(region).or_default().push(m);
+    }
+    let regions = futures_util::future::try_join_all(
+        groups
+            .into_iter()
+            .map(|(region, manifests)| plan_region(globals, region, manifests, refresh)),
+    )
+    .await?;
+    Ok(Planned { regions })
+}
+
+async fn plan_region(
+    globals: &Globals,
+    region: Option<String>,
+    manifests: Vec<Manifest>,
+    refresh: Refresh,
+) -> Result<Region, Error> {
+    let session = connect(globals, region.as_deref()).await?;
+    let desired: Vec<&DesiredStack> = manifests.iter().map(|m| &m.desired).collect();
+    let live = discover_stacks(globals, &session, &desired, refresh).await?;
+    let run = crate::plan::Run::of(&desired, &live);
+    let mut stacks = Vec::new();
+    for m in manifests {
+        let plan = plan::plan_in_run(&m.desired, &live, &session.api.region, &run)?;
+        stacks.push(Stack { manifest: m, plan });
+    }
+    Ok(Region { session, stacks })
+}
+
+/// Reads what the plans of `stacks` need: every summary, and every field of
+/// the rooms they keep (from the applied record where it proves them), of
+/// the rooms they import (GetRoom), and of the rooms they move in.
+pub async fn discover_stacks(
     globals: &Globals,
     session: &Session,
-    desired: &DesiredStack,
+    stacks: &[&DesiredStack],
     refresh: Refresh,
 ) -> Result<LiveState, Error> {
+    let names: Vec<&str> = stacks.iter().map(|d| d.stack.as_str()).collect();
     let spinner = crate::progress::refresh_spinner(
         &globals.terminal,
-        &format!("Reading the live resources of stack {}", desired.stack),
+        &format!("Reading the live resources of {}", names.join(", ")),
     );
-    let live = crate::live::discover(&session.api, |room| match ownership(&room.tags) {
-        Some(o) if o.stack == desired.stack && desired.rooms.contains_key(o.key) => match refresh {
-            Refresh::Fast => Need::Fields {
-                stack: desired.stack.clone(),
-                address: Address::room(o.key),
-            },
-            Refresh::Full => Need::Read,
-        },
-        _ => Need::Summary,
+    let need = crate::plan::Needs::of(stacks);
+    let live = crate::live::discover(&session.api, |room| match need.room(room) {
+        Need::Fields { .. } if refresh == Refresh::Full => Need::Read,
+        other => other,
     })
     .await;
     if let Some(s) = spinner {
@@ -64,28 +170,4 @@ pub async fn discover_for(
         ));
     }
     Ok(live)
-}
-
-/// A manifest, the connection it was planned over, and its plan.
-pub struct Planned {
-    pub session: Session,
-    pub manifest: Manifest,
-    pub plan: Plan,
-}
-
-/// Loads, connects, discovers and plans.
-pub async fn plan_files(
-    globals: &Globals,
-    files: &[PathBuf],
-    refresh: Refresh,
-) -> Result<Planned, Error> {
-    let manifest = load_manifest(files)?;
-    let session = connect(globals, manifest.desired.region.as_deref()).await?;
-    let live = discover_for(globals, &session, &manifest.desired, refresh).await?;
-    let plan = plan::plan(&manifest.desired, &live, &session.api.region)?;
-    Ok(Planned {
-        session,
-        manifest,
-        plan,
-    })
 }

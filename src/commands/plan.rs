@@ -1,21 +1,28 @@
-//! `ivsctl plan -f FILE...`: reads live state, prints the plan, writes nothing
-//! (except the saved plan with `--out`).
+//! `ivsctl plan -f FILE...`: reads live state, prints the plan of every
+//! stack the files declare, writes nothing (but the saved plan with `--out`).
+//! It runs every check apply would run on the same plans (blocked deletes,
+//! `--max-deletes`, the empty-manifest guard), so that a green plan check on
+//! a pull request means apply will accept it.
 
-use super::pipeline::{plan_files, Refresh};
+use super::apply::{check_all, Limits};
+use super::pipeline::{plan_paths, Refresh};
 use super::{FileError, Globals};
 use crate::error::{Error, ExitStatus};
 use crate::plan::saved;
-use crate::render::{render_plan, Format, RenderOptions};
+use crate::render::{render_plans, Format, RenderOptions};
 use miette::IntoDiagnostic;
 use std::io::Write;
 use std::path::PathBuf;
 
 pub struct PlanArgs {
     pub files: Vec<PathBuf>,
+    /// `--stack`: only these stacks (all when empty).
+    pub stacks: Vec<String>,
     pub refresh: Refresh,
     pub format: Format,
     pub out: Option<PathBuf>,
     pub detailed_exitcode: bool,
+    pub limits: Limits,
 }
 
 pub async fn run(
@@ -23,19 +30,34 @@ pub async fn run(
     args: &PlanArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let planned = plan_files(globals, &args.files, args.refresh).await?;
-    let plan = &planned.plan;
+    let planned = plan_paths(globals, &args.files, &args.stacks, args.refresh).await?;
+    let stacks = planned.stacks();
+    let plans = planned.plans();
     let opts = RenderOptions {
         color: globals.terminal.color_stdout,
     };
-    render_plan(plan, args.format, &opts, out).into_diagnostic()?;
+    render_plans(&plans, args.format, &opts, out).into_diagnostic()?;
     if let Some(path) = &args.out {
-        let text = saved::to_json(plan, planned.manifest.desired.is_empty());
-        std::fs::write(path, text).map_err(FileError::new("write the saved plan to", path))?;
+        let entries: Vec<_> = stacks
+            .iter()
+            .map(|s| (&s.plan, s.manifest.desired.is_empty()))
+            .collect();
+        std::fs::write(path, saved::to_json(&entries))
+            .map_err(FileError::new("write the saved plan to", path))?;
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
-        ExitStatus::Changes
-    } else {
-        ExitStatus::Success
-    })
+    // What apply would refuse, refused here too (after the plan is shown).
+    check_all(
+        stacks
+            .iter()
+            .map(|s| (&s.plan, s.manifest.desired.is_empty())),
+        &args.limits,
+        "plan",
+    )?;
+    Ok(
+        if args.detailed_exitcode && plans.iter().any(|p| p.has_changes()) {
+            ExitStatus::Changes
+        } else {
+            ExitStatus::Success
+        },
+    )
 }

@@ -10,11 +10,13 @@
 //! renderers only; nothing downstream reads them back. The saved-plan file
 //! (`saved`) is its own versioned type, converted from and to this one.
 
+mod needs;
 mod planner;
 pub mod saved;
 pub mod stale;
 
-pub use planner::{plan, plan_in_run, PlanError, Run};
+pub use needs::Needs;
+pub use planner::{plan, plan_in_run, Adoption, PlanError, Run};
 
 use crate::model::{Address, ResourceType, StackAddress, Tags};
 use crate::schema::Values;
@@ -32,6 +34,9 @@ pub struct Plan {
     /// Resources the manifest keeps whose applied record is missing or
     /// invalid: they were read in full, and this plan writes their record.
     pub without_record: Vec<Address>,
+    /// For people: what looks like a mistake but is not an error (e.g. a
+    /// renamed stack without a `moved` entry).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +171,8 @@ pub struct ResourceChange {
     /// Changes that must succeed before this one runs (of this plan, or of
     /// another stack's planned in the same run).
     pub depends_on: Vec<StackAddress>,
+    /// For people: the resource is imported, or moved in, by this plan.
+    pub adoption: Option<Adoption>,
 }
 
 impl ResourceChange {
@@ -186,6 +193,15 @@ impl ResourceChange {
             Op::Update(u) => Some(&u.arn),
             Op::Delete(d) => Some(&d.arn),
         }
+    }
+
+    /// Whether this change imports or moves the resource in.
+    pub fn is_import(&self) -> bool {
+        matches!(self.adoption, Some(Adoption::Import { .. }))
+    }
+
+    pub fn is_move(&self) -> bool {
+        matches!(self.adoption, Some(Adoption::Move { .. }))
     }
 
     pub fn resource_type(&self) -> ResourceType {
@@ -221,6 +237,22 @@ pub struct Summary {
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
+    /// Of the changes: resources imported, and moved in.
+    pub import: usize,
+    pub moves: usize,
+}
+
+impl std::ops::Add for Summary {
+    type Output = Summary;
+    fn add(self, o: Summary) -> Summary {
+        Summary {
+            add: self.add + o.add,
+            change: self.change + o.change,
+            destroy: self.destroy + o.destroy,
+            import: self.import + o.import,
+            moves: self.moves + o.moves,
+        }
+    }
 }
 
 impl Plan {
@@ -232,6 +264,10 @@ impl Plan {
                 Action::Update => s.change += 1,
                 Action::Delete => s.destroy += 1,
                 Action::NoOp => {}
+            }
+            if c.action() != Action::NoOp {
+                s.import += usize::from(c.is_import());
+                s.moves += usize::from(c.is_move());
             }
         }
         s

@@ -8,8 +8,8 @@
 //! touched resource).
 
 use super::{
-    Action, Blocked, Create, Delete, FieldChange, Observed, Op, Plan, RecordPlan, ResourceChange,
-    Update,
+    Action, Adoption, Blocked, Create, Delete, FieldChange, Observed, Op, Plan, RecordPlan,
+    ResourceChange, Update,
 };
 use crate::model::{
     Address, Destination, FallbackResult, LoggingConfigurationRef, MessageReviewHandler, Tags,
@@ -59,19 +59,22 @@ struct File {
     kind: String,
     format_version: String,
     ivsctl_version: String,
-    /// The manifest declared no resource (apply then needs --allow-empty to delete).
-    #[serde(default)]
-    manifest_empty: bool,
-    plan: FilePlan,
+    /// One per stack of the run, in stack order.
+    plans: Vec<FilePlan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct FilePlan {
     stack: String,
     region: String,
+    /// The manifest declared no resource (apply then needs --allow-empty to delete).
+    #[serde(default)]
+    manifest_empty: bool,
     resource_changes: Vec<FileChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     without_record: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +110,11 @@ struct FileChange {
     /// The applied record's values and tags (see `RecordPlan`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     record: Option<FileRecord>,
+    /// The imported ARN, or the address moved from (`STACK/ADDRESS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    import: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    moved_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,34 +147,40 @@ struct FileObserved {
     tags: Tags,
 }
 
-/// A saved plan as read back.
+/// One stack's saved plan as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedPlan {
     pub plan: Plan,
     pub manifest_empty: bool,
 }
 
-/// The file's text.
-pub fn to_json(plan: &Plan, manifest_empty: bool) -> String {
+/// The file's text: `plans` are the stacks of the run, each with whether
+/// its manifest declared no resource.
+pub fn to_json(plans: &[(&Plan, bool)]) -> String {
     let file = File {
         kind: KIND.to_string(),
         format_version: SAVED_FORMAT_VERSION.to_string(),
         ivsctl_version: env!("CARGO_PKG_VERSION").to_string(),
-        manifest_empty,
-        plan: FilePlan {
-            stack: plan.stack.clone(),
-            region: plan.region.clone(),
-            resource_changes: plan.resource_changes.iter().map(encode_change).collect(),
-            without_record: plan.without_record.iter().map(|a| a.to_string()).collect(),
-        },
+        plans: plans
+            .iter()
+            .map(|(plan, manifest_empty)| FilePlan {
+                stack: plan.stack.clone(),
+                region: plan.region.clone(),
+                manifest_empty: *manifest_empty,
+                resource_changes: plan.resource_changes.iter().map(encode_change).collect(),
+                without_record: plan.without_record.iter().map(|a| a.to_string()).collect(),
+                warnings: plan.warnings.clone(),
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
     text.push('\n');
     text
 }
 
-/// Reads a saved plan; the error says what is wrong with the file.
-pub fn from_json(text: &str) -> Result<SavedPlan, SavedPlanError> {
+/// Reads a saved plan (every stack of it); the error says what is wrong
+/// with the file.
+pub fn from_json(text: &str) -> Result<Vec<SavedPlan>, SavedPlanError> {
     let value: Json =
         serde_json::from_str(text).map_err(|e| SavedPlanError::NotJson(e.to_string()))?;
     if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
@@ -181,28 +195,36 @@ pub fn from_json(text: &str) -> Result<SavedPlan, SavedPlanError> {
     }
     let file: File =
         serde_json::from_value(value).map_err(|e| SavedPlanError::Damaged(e.to_string()))?;
-    let resource_changes = file
-        .plan
+    if file.plans.is_empty() {
+        return Err(SavedPlanError::Damaged("it holds no plan".into()));
+    }
+    file.plans
+        .into_iter()
+        .map(decode_plan)
+        .collect::<Result<_, String>>()
+        .map_err(SavedPlanError::Damaged)
+}
+
+fn decode_plan(p: FilePlan) -> Result<SavedPlan, String> {
+    let resource_changes = p
         .resource_changes
         .into_iter()
         .map(decode_change)
-        .collect::<Result<_, String>>()
-        .map_err(SavedPlanError::Damaged)?;
-    let without_record = file
-        .plan
+        .collect::<Result<_, String>>()?;
+    let without_record = p
         .without_record
         .iter()
         .map(|a| Address::parse(a).ok_or_else(|| format!("`{a}` is not an address")))
-        .collect::<Result<_, _>>()
-        .map_err(SavedPlanError::Damaged)?;
+        .collect::<Result<_, _>>()?;
     Ok(SavedPlan {
         plan: Plan {
-            stack: file.plan.stack,
-            region: file.plan.region,
+            stack: p.stack,
+            region: p.region,
             resource_changes,
             without_record,
+            warnings: p.warnings,
         },
-        manifest_empty: file.manifest_empty,
+        manifest_empty: p.manifest_empty,
     })
 }
 
@@ -239,6 +261,14 @@ fn encode_change(c: &ResourceChange) -> FileChange {
         wait_for_active: c.wait_for_active.clone(),
         depends_on: c.depends_on.iter().map(|a| a.to_string()).collect(),
         record: None,
+        import: match &c.adoption {
+            Some(Adoption::Import { arn }) => Some(arn.clone()),
+            _ => None,
+        },
+        moved_from: match &c.adoption {
+            Some(Adoption::Move { from }) => Some(from.to_string()),
+            _ => None,
+        },
     };
     let record = |r: &RecordPlan| FileRecord {
         identity: r.identity.clone(),
@@ -318,7 +348,17 @@ fn decode_change(f: FileChange) -> Result<ResourceChange, String> {
                 .ok_or_else(|| format!("`{a}` is not STACK/ADDRESS"))
         })
         .collect::<Result<_, _>>()?;
+    let adoption = match (f.import, f.moved_from) {
+        (Some(arn), None) => Some(Adoption::Import { arn }),
+        (None, Some(from)) => Some(Adoption::Move {
+            from: crate::model::StackAddress::parse(&from)
+                .ok_or_else(|| format!("`{from}` is not STACK/ADDRESS"))?,
+        }),
+        (None, None) => None,
+        (Some(_), Some(_)) => return Err(format!("{address}: both imported and moved")),
+    };
     Ok(ResourceChange {
+        adoption,
         address,
         op,
         changes: f
@@ -476,13 +516,22 @@ mod tests {
     fn round_trip_keeps_every_op_and_value() {
         let plan = rich();
         assert!(plan.resource_changes.iter().any(|c| c.blocked.is_some()));
-        let back = from_json(&to_json(&plan, true)).unwrap();
+        let back = from_json(&to_json(&[(&plan, true)])).unwrap();
         assert_eq!(
             back,
-            SavedPlan {
+            [SavedPlan {
                 plan: plan.clone(),
                 manifest_empty: true
-            }
+            }]
+        );
+        // Several stacks, in order.
+        let mut other = plan.clone();
+        other.stack = "edge".into();
+        let both = from_json(&to_json(&[(&other, false), (&plan, true)])).unwrap();
+        assert_eq!(both.len(), 2);
+        assert_eq!(
+            (both[0].plan.stack.as_str(), both[0].manifest_empty),
+            ("edge", false)
         );
     }
 
@@ -491,14 +540,14 @@ mod tests {
         let plan = rich();
         assert!(matches!(from_json("{"), Err(SavedPlanError::NotJson(_))));
         assert_eq!(from_json("{}"), Err(SavedPlanError::NotASavedPlan));
-        let future =
-            to_json(&plan, false).replace("\"format_version\": \"2\"", "\"format_version\": \"9\"");
+        let future = to_json(&[(&plan, false)])
+            .replace("\"format_version\": \"2\"", "\"format_version\": \"9\"");
         assert_eq!(from_json(&future), Err(SavedPlanError::Version("9".into())));
-        let damaged = to_json(&plan, false).replace("\"rooms.lobby\"", "\"halls.lobby\"");
+        let damaged = to_json(&[(&plan, false)]).replace("\"rooms.lobby\"", "\"halls.lobby\"");
         assert!(
             matches!(from_json(&damaged), Err(SavedPlanError::Damaged(m)) if m.contains("halls.lobby"))
         );
-        let bad_value = to_json(&plan, false).replace("\"DENY\"", "\"MAYBE\"");
+        let bad_value = to_json(&[(&plan, false)]).replace("\"DENY\"", "\"MAYBE\"");
         assert!(
             matches!(from_json(&bad_value), Err(SavedPlanError::Damaged(m)) if m.contains("messageReviewHandler"))
         );

@@ -19,7 +19,23 @@ use super::{summary_text, RenderOptions};
 use crate::plan::Plan;
 use std::io::{self, Write};
 
-pub(super) fn render(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(plans: &[Plan], opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    match plans {
+        [plan] => section(plan, opts, "Plan:", out),
+        _ => {
+            // A section per stack, each ending with its own summary line, then
+            // the totals as the one `Plan:` line, last.
+            for plan in plans {
+                section(plan, opts, &format!("Stack {}:", bare(&plan.stack)), out)?;
+                writeln!(out)?;
+            }
+            writeln!(out, "Plan: {}", summary_text(super::total(plans)))
+        }
+    }
+}
+
+/// One stack's plan, ending with `<last> X to add, Y to change, Z to destroy.`
+fn section(plan: &Plan, opts: &RenderOptions, last: &str, out: &mut dyn Write) -> io::Result<()> {
     let style = Style { color: opts.color };
     let stack = bare(&plan.stack);
     writeln!(
@@ -74,6 +90,10 @@ pub(super) fn render(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> 
         writeln!(out, "{}", style.dim(&note))?;
         writeln!(out)?;
     }
+    for w in &plan.warnings {
+        writeln!(out, "{} {}", style.warning("Warning:"), bare(w))?;
+        writeln!(out)?;
+    }
     let blocked = plan.blocked().count();
     if blocked > 0 {
         writeln!(
@@ -83,7 +103,7 @@ pub(super) fn render(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> 
         )?;
         writeln!(out)?;
     }
-    writeln!(out, "Plan: {}", summary_text(plan.summary()))
+    writeln!(out, "{last} {}", summary_text(plan.summary()))
 }
 
 /// ANSI styling, or none. Escapes are written by hand: five SGR codes do not
@@ -120,5 +140,9 @@ impl Style {
 
     fn error(&self, text: &str) -> String {
         self.paint("1;31", text)
+    }
+
+    fn warning(&self, text: &str) -> String {
+        self.paint("1;33", text)
     }
 }

@@ -7,7 +7,7 @@
 //! the key order of the output. Every nested object is a view too, so a change
 //! to the saved-plan types cannot silently change this format.
 
-use crate::plan::{Blocked, FieldChange, Plan, Summary, FORMAT_VERSION};
+use crate::plan::{Adoption, Blocked, FieldChange, Plan, Summary, FORMAT_VERSION};
 use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Write};
@@ -23,6 +23,15 @@ pub(super) struct JsonPlan<'a> {
     /// Kept resources without a valid applied record (read in full; apply
     /// writes their records).
     without_record: Vec<String>,
+    warnings: &'a [String],
+}
+
+/// Several stacks: the totals, then each stack's plan document.
+#[derive(Serialize)]
+pub(super) struct JsonRun<'a> {
+    format_version: &'static str,
+    summary: JsonSummary,
+    stacks: Vec<JsonPlan<'a>>,
 }
 
 #[derive(Serialize)]
@@ -30,6 +39,10 @@ struct JsonSummary {
     add: usize,
     change: usize,
     destroy: usize,
+    /// Of the changes, how many import or move a resource in.
+    import: usize,
+    #[serde(rename = "move")]
+    moves: usize,
 }
 
 #[derive(Serialize)]
@@ -44,6 +57,12 @@ struct JsonChange<'a> {
     drift: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     blocked: Option<JsonBlocked<'a>>,
+    /// The ARN this change imports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import: Option<&'a str>,
+    /// `STACK/ADDRESS` this change moves the resource from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moved_from: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -60,8 +79,21 @@ struct JsonBlocked<'a> {
     unblock: &'a str,
 }
 
-pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    write_document(&document(plan), out)
+pub(super) fn render(plans: &[Plan], out: &mut dyn Write) -> io::Result<()> {
+    match plans {
+        [plan] => write_document(&document(plan), out),
+        _ => write_document(&run_document(plans), out),
+    }
+}
+
+/// The document of several stacks' plans.
+pub(super) fn run_document(plans: &[Plan]) -> JsonRun<'_> {
+    let total = super::total(plans);
+    JsonRun {
+        format_version: FORMAT_VERSION,
+        summary: summary(total),
+        stacks: plans.iter().map(document).collect(),
+    }
 }
 
 /// `plan`'s JSON document, to write or to embed.
@@ -83,9 +115,21 @@ pub(super) fn document(plan: &Plan) -> JsonPlan<'_> {
                 changes: c.changes.iter().map(field).collect(),
                 drift: c.drift,
                 blocked: c.blocked.as_ref().map(blocked),
+                import: match &c.adoption {
+                    Some(Adoption::Import { arn }) => Some(arn.as_str()),
+                    _ => None,
+                },
+                moved_from: match &c.adoption {
+                    Some(Adoption::Move { from }) if from.stack == plan.stack => {
+                        Some(from.address.to_string())
+                    }
+                    Some(Adoption::Move { from }) => Some(from.to_string()),
+                    _ => None,
+                },
             })
             .collect(),
         without_record: plan.without_record.iter().map(|a| a.to_string()).collect(),
+        warnings: &plan.warnings,
     }
 }
 
@@ -128,5 +172,7 @@ fn summary(s: Summary) -> JsonSummary {
         add: s.add,
         change: s.change,
         destroy: s.destroy,
+        import: s.import,
+        moves: s.moves,
     }
 }

@@ -12,7 +12,7 @@
 
 use super::value::{bare, field_value, ArnNames};
 use crate::model::ResourceType;
-use crate::plan::{Action, FieldChange, Plan, ResourceChange};
+use crate::plan::{Action, Adoption, FieldChange, Plan, ResourceChange};
 use serde_json::Value;
 
 /// `+`, `~` or `-`.
@@ -79,7 +79,21 @@ fn block(c: &ResourceChange, names: &ArnNames<'_>) -> Block {
         Action::Update => (Sign::Change, "will be updated in place"),
         Action::Delete | Action::NoOp => (Sign::Remove, "will be destroyed"),
     };
-    let mut head = format!("{address} {verb}");
+    let mut head = match (&c.adoption, c.action()) {
+        (Some(Adoption::Import { arn }), _) => {
+            format!(
+                "{address} will be imported ({}) and updated in place",
+                bare(arn)
+            )
+        }
+        (Some(Adoption::Move { from }), _) => {
+            format!(
+                "{address} has moved from {} and will be updated in place",
+                bare(&from.to_string())
+            )
+        }
+        _ => format!("{address} {verb}"),
+    };
     let mut comments = Vec::new();
     let drift = c.action() == Action::Update && c.drift;
     if drift {

@@ -12,7 +12,39 @@ use super::value::bare;
 use crate::plan::{Action, Plan, ResourceChange};
 use std::io::{self, Write};
 
-pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(plans: &[Plan], out: &mut dyn Write) -> io::Result<()> {
+    match plans {
+        [plan] => section(plan, out),
+        _ => {
+            writeln!(out, "## ivsctl plan — {} stacks", plans.len())?;
+            writeln!(out)?;
+            writeln!(out, "**Plan:** {}", summary_text(super::total(plans)))?;
+            writeln!(out)?;
+            writeln!(out, "| Stack | Region | Add | Change | Destroy |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+            for p in plans {
+                let s = p.summary();
+                writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    cell(&code(&bare(&p.stack))),
+                    cell(&bare(&p.region)),
+                    s.add,
+                    s.change,
+                    s.destroy
+                )?;
+            }
+            for p in plans {
+                writeln!(out)?;
+                section(p, out)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One stack's plan.
+fn section(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "### ivsctl plan — stack {} ({})",
@@ -30,6 +62,10 @@ pub(super) fn render(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     if let Some(note) = super::without_record_note(plan) {
         writeln!(out, "> {}", bare(&note))?;
+        writeln!(out)?;
+    }
+    for w in &plan.warnings {
+        writeln!(out, "> ⚠️ **Warning:** {}", bare(w))?;
         writeln!(out)?;
     }
     let blocked = plan.blocked().count();

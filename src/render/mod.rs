@@ -102,11 +102,31 @@ pub fn render_plan(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    render_plans(std::slice::from_ref(plan), format, opts, out)
+}
+
+/// Writes the plans of a run (one per stack) in `format` into `out`: one
+/// stack as `render_plan` does; several with a section per stack and the
+/// totals (docs/plan-format.md, "Several stacks").
+pub fn render_plans(
+    plans: &[Plan],
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Human => human::render(plan, opts, out),
-        Format::Json => json::render(plan, out),
-        Format::Markdown => markdown::render(plan, out),
+        Format::Human => human::render(plans, opts, out),
+        Format::Json => json::render(plans, out),
+        Format::Markdown => markdown::render(plans, out),
     }
+}
+
+/// The totals of several plans.
+pub(crate) fn total(plans: &[Plan]) -> Summary {
+    plans
+        .iter()
+        .map(Plan::summary)
+        .fold(Summary::default(), |a, b| a + b)
 }
 
 /// Writes apply's `report` on `plan` in `format` into `out`.
@@ -125,7 +145,18 @@ pub fn render_report(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    report::render(plan, report, format, opts, out)
+    report::render(std::slice::from_ref(plan), report, format, opts, out)
+}
+
+/// Writes apply's `report` on the plans of a run (see `render_plans`).
+pub fn render_reports(
+    plans: &[Plan],
+    report: &ApplyReport,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    report::render(plans, report, format, opts, out)
 }
 
 /// A note on kept resources without an applied record, or `None`.

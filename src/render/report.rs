@@ -21,17 +21,17 @@ use crate::plan::{Action, Plan};
 use std::io::{self, Write};
 
 pub(super) fn render(
-    plan: &Plan,
+    plans: &[Plan],
     report: &ApplyReport,
     format: Format,
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let rows = rows(plan, report);
+    let rows = rows(plans, report);
     match format {
         Format::Human => report_human::render(&rows, report, opts, out),
-        Format::Json => report_json::render(plan, &rows, out),
-        Format::Markdown => report_markdown::render(plan, &rows, report, out),
+        Format::Json => report_json::render(plans, &rows, out),
+        Format::Markdown => report_markdown::render(plans, &rows, report, out),
     }
 }
 
@@ -40,6 +40,9 @@ pub(super) struct Row<'a> {
     pub entry: &'a ReportEntry,
     /// `room` or `loggingConfiguration`.
     pub resource_type: &'static str,
+    /// How the entry is named: its address, or `STACK/ADDRESS` when the run
+    /// has several stacks.
+    pub label: String,
 }
 
 impl Row<'_> {
@@ -54,31 +57,45 @@ impl Row<'_> {
     }
 }
 
-/// The entries in plan order (an entry the plan does not know, which apply
-/// never makes, goes last, in report order).
-fn rows<'a>(plan: &'a Plan, report: &'a ApplyReport) -> Vec<Row<'a>> {
-    let mut rows: Vec<(usize, Row<'a>)> = report
+/// The entries in plan order, stack by stack (an entry no plan knows, which
+/// apply never makes, goes last, in report order).
+fn rows<'a>(plans: &'a [Plan], report: &'a ApplyReport) -> Vec<Row<'a>> {
+    let several = plans.len() > 1;
+    let mut rows: Vec<((usize, usize), Row<'a>)> = report
         .entries
         .iter()
         .map(|entry| {
-            let change = plan
-                .resource_changes
-                .iter()
-                .enumerate()
-                .find(|(_, c)| c.address == entry.address);
+            let label = if several {
+                format!("{}/{}", entry.stack, entry.address)
+            } else {
+                entry.address.to_string()
+            };
+            let change = plans.iter().enumerate().find_map(|(p, plan)| {
+                (plan.stack == entry.stack)
+                    .then(|| {
+                        plan.resource_changes
+                            .iter()
+                            .enumerate()
+                            .find(|(_, c)| c.address == entry.address)
+                            .map(|(i, c)| ((p, i), c))
+                    })
+                    .flatten()
+            });
             match change {
-                Some((i, c)) => (
-                    i,
+                Some((at, c)) => (
+                    at,
                     Row {
                         entry,
                         resource_type: c.resource_type().as_str(),
+                        label,
                     },
                 ),
                 None => (
-                    usize::MAX,
+                    (usize::MAX, usize::MAX),
                     Row {
                         entry,
                         resource_type: entry.address.resource_type.as_str(),
+                        label,
                     },
                 ),
             }

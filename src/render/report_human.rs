@@ -39,7 +39,7 @@ pub(super) fn render(
 /// or `- rooms.hall: create skipped: REASON`.
 fn line(r: &Row<'_>, opts: &RenderOptions) -> String {
     let e = r.entry;
-    let address = bare(&e.address.to_string());
+    let address = bare(&r.label);
     let action = e.action.as_str();
     match &e.outcome {
         Outcome::Done => format!(

@@ -12,7 +12,7 @@
 //! Views again (see `json`): the keys are exactly the documented ones, in
 //! this order, whatever `ApplyReport`'s own serialisation becomes.
 
-use super::json::{document, write_document, JsonPlan};
+use super::json::{document, run_document, write_document, JsonPlan, JsonRun};
 use super::report::{totals, Row};
 use crate::apply::Outcome;
 use crate::plan::{Plan, FORMAT_VERSION};
@@ -29,6 +29,16 @@ struct JsonReport<'a> {
     results: Vec<JsonResult<'a>>,
 }
 
+/// Several stacks: the plan is the multi-stack plan document; each result
+/// names its stack.
+#[derive(Serialize)]
+struct JsonRunReport<'a> {
+    format_version: &'static str,
+    plan: JsonRun<'a>,
+    summary: JsonSummary,
+    results: Vec<JsonResult<'a>>,
+}
+
 #[derive(Serialize)]
 struct JsonSummary {
     done: usize,
@@ -38,6 +48,8 @@ struct JsonSummary {
 
 #[derive(Serialize)]
 struct JsonResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack: Option<&'a str>,
     address: String,
     #[serde(rename = "type")]
     resource_type: &'a str,
@@ -51,24 +63,38 @@ struct JsonResult<'a> {
     duration_ms: u64,
 }
 
-pub(super) fn render(plan: &Plan, rows: &[Row<'_>], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(plans: &[Plan], rows: &[Row<'_>], out: &mut dyn Write) -> io::Result<()> {
     let t = totals(rows);
-    let doc = JsonReport {
-        format_version: FORMAT_VERSION,
-        stack: &plan.stack,
-        region: &plan.region,
-        plan: document(plan),
-        summary: JsonSummary {
-            done: t.done,
-            failed: t.failed,
-            skipped: t.skipped,
-        },
-        results: rows.iter().map(result).collect(),
+    let summary = JsonSummary {
+        done: t.done,
+        failed: t.failed,
+        skipped: t.skipped,
     };
-    write_document(&doc, out)
+    match plans {
+        [plan] => write_document(
+            &JsonReport {
+                format_version: FORMAT_VERSION,
+                stack: &plan.stack,
+                region: &plan.region,
+                plan: document(plan),
+                summary,
+                results: rows.iter().map(|r| result(r, false)).collect(),
+            },
+            out,
+        ),
+        _ => write_document(
+            &JsonRunReport {
+                format_version: FORMAT_VERSION,
+                plan: run_document(plans),
+                summary,
+                results: rows.iter().map(|r| result(r, true)).collect(),
+            },
+            out,
+        ),
+    }
 }
 
-fn result<'a>(r: &Row<'a>) -> JsonResult<'a> {
+fn result<'a>(r: &Row<'a>, several: bool) -> JsonResult<'a> {
     let e = r.entry;
     let (status, error, reason) = match &e.outcome {
         Outcome::Done => ("done", None, None),
@@ -76,6 +102,7 @@ fn result<'a>(r: &Row<'a>) -> JsonResult<'a> {
         Outcome::Skipped { reason } => ("skipped", None, Some(reason.as_str())),
     };
     JsonResult {
+        stack: several.then_some(e.stack.as_str()),
         address: e.address.to_string(),
         resource_type: r.resource_type,
         action: e.action.as_str(),

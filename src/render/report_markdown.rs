@@ -14,17 +14,20 @@ use crate::plan::Plan;
 use std::io::{self, Write};
 
 pub(super) fn render(
-    plan: &Plan,
+    plans: &[Plan],
     rows: &[Row<'_>],
     report: &ApplyReport,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "### ivsctl apply — stack {} ({})",
-        code(&bare(&plan.stack)),
-        bare(&plan.region)
-    )?;
+    match plans {
+        [plan] => writeln!(
+            out,
+            "### ivsctl apply — stack {} ({})",
+            code(&bare(&plan.stack)),
+            bare(&plan.region)
+        )?,
+        _ => writeln!(out, "### ivsctl apply — {} stacks", plans.len())?,
+    }
     writeln!(out)?;
     writeln!(out, "**{}**", headline(rows, report))?;
     if rows.is_empty() {
@@ -56,7 +59,7 @@ fn row(r: &Row<'_>) -> String {
     };
     format!(
         "| {symbol} | {} | {} | {} | {time} |",
-        cell(&code(&bare(&e.address.to_string()))),
+        cell(&code(&bare(&r.label))),
         e.action.as_str(),
         cell(&result)
     )

@@ -4,6 +4,7 @@
 //! applied record (`record.rs`): a field or tag whose live value is not what
 //! ivsctl last applied was edited out of band.
 
+use super::claims::Adoption;
 use super::tags::tag_changes;
 use crate::model::{Address, Tags};
 use crate::plan::{Create, Delete, FieldChange, Observed, Op, RecordPlan, ResourceChange, Update};
@@ -21,6 +22,7 @@ pub(super) fn change(address: Address, op: Op) -> ResourceChange {
         observed: None,
         wait_for_active: Vec::new(),
         depends_on: Vec::new(),
+        adoption: None,
     }
 }
 
@@ -78,12 +80,19 @@ pub(super) fn create(stack: &str, address: Address, values: Values, tags: Tags) 
 pub(super) fn update(
     stack: &str,
     address: Address,
+    adoption: Option<Adoption>,
     want: Values,
     have: &Values,
     desired_tags: Tags,
     live: Live<'_>,
 ) -> ResourceChange {
-    let reading = record::read(live.tags, stack, &address);
+    // What ivsctl applied: the record under the resource's address, or, for
+    // a resource moved in, under its old one; an imported one has none.
+    let reading = match &adoption {
+        None => record::read(live.tags, stack, &address),
+        Some(Adoption::Move { from }) => record::read(live.tags, &from.stack, &from.address),
+        Some(Adoption::Import { .. }) => Reading::Missing,
+    };
     let applied = match &reading {
         Reading::Valid(r) => Some(r),
         _ => None,
@@ -139,6 +148,7 @@ pub(super) fn update(
             tags: desired_tags,
         })
     };
+    c.adoption = adoption;
     if !c.changes.is_empty() {
         c.drift = c.changes.iter().any(|f| f.drift) || matches!(reading, Reading::Invalid(_));
         c.observed = Some(live.observed());

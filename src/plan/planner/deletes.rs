@@ -6,13 +6,18 @@
 
 use super::claims::Owned;
 use super::rooms::Rooms;
-use crate::model::{ownership, Address, LiveState, LoggingConfigurationRef, TAG_PROTECT};
+use super::Run;
+use crate::model::{
+    ownership, Address, LiveState, LoggingConfigurationRef, StackAddress, TAG_PROTECT,
+};
 use crate::plan::{Action, Blocked, ResourceChange};
 use std::collections::BTreeMap;
 
 /// Blocks the deletes of logging configurations still referenced after the
-/// plan. `lcs` are the logging-configuration changes.
-pub fn block(stack: &str, lcs: &mut [ResourceChange], rooms: &Rooms, live: &LiveState) {
+/// plan (by rooms of other owners, by this stack's rooms by ARN, or by rooms
+/// of other stacks of the run by `STACK/KEY`). `lcs` are the
+/// logging-configuration changes.
+pub fn block(stack: &str, lcs: &mut [ResourceChange], rooms: &Rooms, live: &LiveState, run: &Run) {
     // ARN -> the first referrer: rooms of other owners keep theirs; this
     // stack's rooms get the manifest's.
     let mut referenced_after: BTreeMap<&str, String> = BTreeMap::new();
@@ -36,7 +41,13 @@ pub fn block(stack: &str, lcs: &mut [ResourceChange], rooms: &Rooms, live: &Live
         }
     }
     for c in lcs.iter_mut().filter(|c| c.action() == Action::Delete) {
-        let Some(by) = c.arn().and_then(|arn| referenced_after.get(arn)) else {
+        let by_run = run
+            .references
+            .get(&StackAddress::new(stack, c.address.clone()))
+            .map(|r| r.to_string());
+        let Some(by) =
+            by_run.or_else(|| c.arn().and_then(|arn| referenced_after.get(arn)).cloned())
+        else {
             continue;
         };
         c.blocked = Some(Blocked {

@@ -15,9 +15,9 @@ use std::collections::BTreeSet;
 /// call ivsctl would make: stop, saying how to fix it.
 pub fn check_usable(desired: &DesiredStack, owned: &Owned<'_>) -> Result<(), PlanError> {
     for (key, l) in &owned.logging_configurations {
-        if desired.logging_configurations.contains_key(*key) && unusable(&l.state) {
+        if desired.logging_configurations.contains_key(key) && unusable(&l.state) {
             return Err(PlanError::UnusableLoggingConfiguration {
-                subject: Address::logging_configuration(*key).to_string(),
+                subject: Address::logging_configuration(key.as_str()).to_string(),
                 arn: l.arn.clone(),
                 state: l.state.as_str().to_string(),
             });
@@ -32,14 +32,14 @@ pub fn plan(desired: &DesiredStack, owned: &Owned<'_>) -> Vec<ResourceChange> {
         .logging_configurations
         .keys()
         .map(String::as_str)
-        .chain(owned.logging_configurations.keys().copied())
+        .chain(owned.logging_configurations.keys().map(String::as_str))
         .collect();
     keys.into_iter()
         .filter_map(|key| {
             let d = desired.logging_configurations.get(key);
             let l = owned.logging_configurations.get(key).copied();
             match (d, l) {
-                (Some(d), Some(l)) => Some(update(desired, key, d, l)),
+                (Some(d), Some(l)) => Some(update(desired, key, d, l, owned)),
                 (Some(d), None) => Some(create(desired, key, d)),
                 (None, Some(l)) => Some(delete(key, l)),
                 (None, None) => None,
@@ -71,10 +71,14 @@ fn update(
     key: &str,
     d: &DesiredLoggingConfiguration,
     l: &LiveLoggingConfiguration,
+    owned: &Owned<'_>,
 ) -> ResourceChange {
+    let address = Address::logging_configuration(key);
+    let adoption = owned.adopted.get(&address).cloned();
     change::update(
         &stack.stack,
-        Address::logging_configuration(key),
+        address,
+        adoption,
         Row::desired_values(&LOGGING, d, &[]),
         &Row::live_values(&LOGGING, l),
         desired_tags(stack, key, &d.tags, d.protect),

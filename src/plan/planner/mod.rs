@@ -20,6 +20,8 @@
 
 mod change;
 mod claims;
+
+pub use claims::Adoption;
 mod deletes;
 mod logging;
 mod ordering;
@@ -60,6 +62,41 @@ pub enum PlanError {
         stack: String,
         key: String,
     },
+    #[error("{address} says `import: {arn}`, but it already is {existing}")]
+    #[diagnostic(
+        code(ivsctl::plan::import_conflict),
+        help("an address names one resource: remove `import:` (the resource at this address stays), or forget the other one first (ivsctl forget)")
+    )]
+    ImportConflict {
+        address: Address,
+        arn: String,
+        existing: String,
+    },
+    #[error("{address} imports {arn}, which does not exist in this account and region")]
+    #[diagnostic(
+        code(ivsctl::plan::import_not_found),
+        help(
+            "check the ARN and the region; `ivsctl export --unmanaged` lists what can be imported"
+        )
+    )]
+    ImportNotFound { address: Address, arn: String },
+    #[error("{address} imports {arn}, which stack {stack} already owns (as {key})")]
+    #[diagnostic(
+        code(ivsctl::plan::import_owned),
+        help("a resource belongs to one stack: to take it over, use `moved: [{{fromStack: {stack}}}]` with the same key, or `ivsctl forget` it in stack {stack} first")
+    )]
+    ImportOwned {
+        address: Address,
+        arn: String,
+        stack: String,
+        key: String,
+    },
+    #[error("cannot move {from} to {to}: the stack owns both")]
+    #[diagnostic(
+        code(ivsctl::plan::move_conflict),
+        help("remove the `moved` entry, or forget one of the two (ivsctl forget)")
+    )]
+    MoveConflict { from: Address, to: Address },
     #[error("internal error: room {arn} ({address}) was not read in full before planning")]
     #[diagnostic(
         code(ivsctl::plan::room_not_read),
@@ -105,11 +142,64 @@ fn transitioning(state: &LoggingConfigurationState) -> bool {
     )
 }
 
-/// The kept resources whose applied record is missing or invalid.
+/// A warning when the stack owns nothing yet, but another stack (not of this
+/// run) owns resources under the keys this manifest declares: the stack was
+/// probably renamed, and applying would create new resources beside the old.
+fn renamed(
+    desired: &DesiredStack,
+    live: &LiveState,
+    owned: &claims::Owned<'_>,
+    run: &Run,
+) -> Option<String> {
+    if !owned.rooms.is_empty() || !owned.logging_configurations.is_empty() || desired.is_empty() {
+        return None;
+    }
+    let index = crate::model::OwnershipIndex::new(live);
+    let mut best: Option<(usize, &str)> = None;
+    for other in index.stacks() {
+        if other == desired.stack || run.stacks.contains(other) {
+            continue;
+        }
+        let rooms = desired
+            .rooms
+            .keys()
+            .filter(|k| matches!(index.rooms.get(other, k), Ok(Some(_)) | Err(_)))
+            .count();
+        let lcs = desired
+            .logging_configurations
+            .keys()
+            .filter(|k| {
+                matches!(
+                    index.logging_configurations.get(other, k),
+                    Ok(Some(_)) | Err(_)
+                )
+            })
+            .count();
+        if rooms + lcs > 0 && best.is_none_or(|(n, _)| rooms + lcs > n) {
+            best = Some((rooms + lcs, other));
+        }
+    }
+    let (n, other) = best?;
+    Some(format!(
+        "stack {} owns nothing here, but stack {other} owns {n} resource{} under this manifest's keys: \
+         if the stack was renamed, add `moved: [{{fromStack: {other}}}]` to carry them over \
+         (otherwise apply creates new resources and leaves {other}'s in place)",
+        desired.stack,
+        if n == 1 { "" } else { "s" },
+    ))
+}
+
+/// The kept resources whose applied record is missing or invalid (an
+/// imported resource has none yet: the import writes it).
 fn without_record(desired: &DesiredStack, owned: &claims::Owned<'_>) -> Vec<Address> {
     let missing = |tags: &crate::model::Tags, address: Address| {
+        let at = match owned.adopted.get(&address) {
+            Some(Adoption::Import { .. }) => return None,
+            Some(Adoption::Move { from }) => from.clone(),
+            None => crate::model::StackAddress::new(desired.stack.clone(), address.clone()),
+        };
         (!matches!(
-            crate::record::read(tags, &desired.stack, &address),
+            crate::record::read(tags, &at.stack, &at.address),
             crate::record::Reading::Valid(_)
         ))
         .then_some(address)
@@ -117,13 +207,13 @@ fn without_record(desired: &DesiredStack, owned: &claims::Owned<'_>) -> Vec<Addr
     let lcs = owned
         .logging_configurations
         .iter()
-        .filter(|(k, _)| desired.logging_configurations.contains_key(**k))
-        .filter_map(|(k, l)| missing(&l.tags, Address::logging_configuration(*k)));
+        .filter(|(k, _)| desired.logging_configurations.contains_key(k.as_str()))
+        .filter_map(|(k, l)| missing(&l.tags, Address::logging_configuration(k.as_str())));
     let rooms = owned
         .rooms
         .iter()
-        .filter(|(k, _)| desired.rooms.contains_key(**k))
-        .filter_map(|(k, r)| missing(&r.tags, Address::room(*k)));
+        .filter(|(k, _)| desired.rooms.contains_key(k.as_str()))
+        .filter_map(|(k, r)| missing(&r.tags, Address::room(k.as_str())));
     lcs.chain(rooms).collect()
 }
 
@@ -131,11 +221,55 @@ fn without_record(desired: &DesiredStack, owned: &claims::Owned<'_>) -> Vec<Addr
 /// plan depends on it.
 #[derive(Debug, Clone, Default)]
 pub struct Run {
-    /// Logging configurations other stacks of the run create.
+    /// The stacks of the run.
+    pub stacks: std::collections::BTreeSet<String>,
+    /// Logging configurations the stacks of the run create.
     pub creates: std::collections::BTreeSet<crate::model::StackAddress>,
+    /// Logging configurations that rooms of the run reference by `STACK/KEY`,
+    /// with the first room that does.
+    pub references:
+        std::collections::BTreeMap<crate::model::StackAddress, crate::model::StackAddress>,
 }
 
 impl Run {
+    /// The run of `stacks` against `live`.
+    pub fn of(stacks: &[&DesiredStack], live: &LiveState) -> Run {
+        use crate::model::{LoggingConfigurationRef, StackAddress};
+        let mut run = Run::default();
+        for d in stacks {
+            run.stacks.insert(d.stack.clone());
+            // What the stack will own: a desired key it does not own (nor
+            // adopts) is created. An error here is the stack's plan's to report.
+            let owned = claims::adopted(d, live).ok();
+            for key in d.logging_configurations.keys() {
+                if !owned
+                    .as_ref()
+                    .is_some_and(|o| o.logging_configurations.contains_key(key))
+                {
+                    run.creates.insert(StackAddress::new(
+                        d.stack.clone(),
+                        Address::logging_configuration(key.as_str()),
+                    ));
+                }
+            }
+            for (key, room) in &d.rooms {
+                for r in &room.logging_configurations {
+                    if let LoggingConfigurationRef::Stack { stack, key: lc } = r {
+                        run.references
+                            .entry(StackAddress::new(
+                                stack.clone(),
+                                Address::logging_configuration(lc.as_str()),
+                            ))
+                            .or_insert_with(|| {
+                                StackAddress::new(d.stack.clone(), Address::room(key.as_str()))
+                            });
+                    }
+                }
+            }
+        }
+        run
+    }
+
     pub fn creates(&self, stack: &str, key: &str) -> bool {
         self.creates.contains(&crate::model::StackAddress::new(
             stack,
@@ -156,11 +290,11 @@ pub fn plan_in_run(
     region: &str,
     run: &Run,
 ) -> Result<Plan, PlanError> {
-    let owned = claims::owned(&desired.stack, live)?;
+    let owned = claims::adopted(desired, live)?;
     logging::check_usable(desired, &owned)?;
     let mut changes = logging::plan(desired, &owned);
     let rooms = rooms::plan(desired, &owned, live, run)?;
-    deletes::block(&desired.stack, &mut changes, &rooms, live);
+    deletes::block(&desired.stack, &mut changes, &rooms, live, run);
     changes.extend(rooms.changes);
     deletes::protect(&mut changes, &owned);
     ordering::order(&desired.stack, &mut changes, live);
@@ -169,5 +303,6 @@ pub fn plan_in_run(
         region: region.to_string(),
         resource_changes: changes,
         without_record: without_record(desired, &owned),
+        warnings: renamed(desired, live, &owned, run).into_iter().collect(),
     })
 }

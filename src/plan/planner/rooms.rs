@@ -34,7 +34,7 @@ pub fn plan(
         .rooms
         .keys()
         .map(String::as_str)
-        .chain(owned.rooms.keys().copied())
+        .chain(owned.rooms.keys().map(String::as_str))
         .collect();
     let mut out = Rooms {
         changes: Vec::new(),
@@ -45,7 +45,7 @@ pub fn plan(
             (Some(d), l) => {
                 let refs = resolve(&Address::room(key), d, owned, live, run)?;
                 out.changes.push(match l {
-                    Some(l) => update(desired, key, d, &refs, l)?,
+                    Some(l) => update(desired, key, d, &refs, l, owned)?,
                     None => create(desired, key, d, &refs),
                 });
                 out.references.insert(key.to_string(), refs);
@@ -164,6 +164,7 @@ fn update(
     d: &DesiredRoom,
     refs: &[LoggingConfigurationRef],
     l: &LiveRoom,
+    owned: &Owned<'_>,
 ) -> Result<ResourceChange, PlanError> {
     let address = Address::room(key);
     let have = Row::live_values(&ROOM, l);
@@ -173,9 +174,11 @@ fn update(
             arn: l.arn.clone(),
         });
     }
+    let adoption = owned.adopted.get(&address).cloned();
     let mut c = change::update(
         &stack.stack,
         address,
+        adoption,
         Row::desired_values(&ROOM, d, refs),
         &have,
         desired_tags(stack, key, &d.tags, d.protect),

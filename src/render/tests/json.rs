@@ -46,11 +46,15 @@ fn has_exactly_the_documented_keys() {
             "region",
             "summary",
             "resource_changes",
-            "without_record"
+            "without_record",
+            "warnings"
         ])
     );
     assert_eq!(doc["format_version"], "1");
-    assert_eq!(keys(&doc["summary"]), set(&["add", "change", "destroy"]));
+    assert_eq!(
+        keys(&doc["summary"]),
+        set(&["add", "change", "destroy", "import", "move"])
+    );
     let base = [
         "address", "type", "key", "action", "arn", "changes", "drift",
     ];
@@ -76,7 +80,7 @@ fn values_follow_the_contract() {
     let doc = json(&fixtures::everything());
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"add": 2, "change": 4, "destroy": 2})
+        serde_json::json!({"add": 2, "change": 4, "destroy": 2, "import": 0, "move": 0})
     );
     let changes = doc["resource_changes"].as_array().unwrap();
     let by = |address: &str| {
@@ -120,7 +124,7 @@ fn no_changes_has_zero_summary_and_no_op_resources() {
     let doc = json(&fixtures::no_changes());
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"add": 0, "change": 0, "destroy": 0})
+        serde_json::json!({"add": 0, "change": 0, "destroy": 0, "import": 0, "move": 0})
     );
     let actions: Vec<&Value> = doc["resource_changes"]
         .as_array()

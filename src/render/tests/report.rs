@@ -306,7 +306,7 @@ fn json_empty_report() {
     assert_eq!(doc["results"], json!([]));
     assert_eq!(
         doc["plan"]["summary"],
-        json!({"add": 0, "change": 0, "destroy": 0})
+        json!({"add": 0, "change": 0, "destroy": 0, "import": 0, "move": 0})
     );
 }
 

@@ -48,7 +48,8 @@ fn create_room_carries_every_field_and_tags() {
         Summary {
             add: 1,
             change: 0,
-            destroy: 0
+            destroy: 0,
+            ..Default::default()
         }
     );
     assert!(!c.drift);

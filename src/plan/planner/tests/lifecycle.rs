@@ -27,7 +27,8 @@ fn owned_resources_missing_from_the_manifest_are_deleted_rooms_after_configurati
         Summary {
             add: 0,
             change: 0,
-            destroy: 2
+            destroy: 2,
+            ..Default::default()
         }
     );
     let addrs: Vec<String> = p
@@ -193,7 +194,8 @@ fn empty_manifest_deletes_every_owned_resource() {
         Summary {
             add: 0,
             change: 0,
-            destroy: 3
+            destroy: 3,
+            ..Default::default()
         }
     );
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 
+mod adoption;
 mod fields;
 mod lifecycle;
 
