@@ -14,7 +14,6 @@
 //!   in `actions`).
 //! - The session ends at `sessionExpirationTime`: an ERROR 401 ("The connection
 //!   has expired"), then a close frame.
-
 //!
 //! The code, one job a file:
 //!
