@@ -14,12 +14,14 @@
 //!
 //! - [`TestContext`] (context.rs): an in-process emulator, a temporary
 //!   directory and a real aws-sdk-ivschat client. `cmd(args)` builds a run
-//!   of the real binary (stdin, env, cwd, endpoint, timeout) in that
-//!   directory with [`isolated_env`]; `run(args)` / `ivsctl(line)` run one.
-//!   The request log: `log()`, `ops()`, `count(op)`, `counts()`,
-//!   `inputs(op)`, `targets(op)`, `writes()`, `assert_no_writes`,
-//!   `assert_reads_only`, `assert_no_calls`. The account: `rooms()`,
-//!   `rooms_brief()`, `logging_configurations()`, `owned(stack)`.
+//!   of the real binary (stdin, env, cwd, endpoint, timeout; [`Cmd`],
+//!   cmd.rs) in that directory with [`isolated_env`]; `run(args)` /
+//!   `ivsctl(line)` run one. The request log (log.rs): `log()`, `ops()`,
+//!   `count(op)`, `counts()`, `inputs(op)`, `targets(op)`, `writes()`,
+//!   `assert_no_writes`, `assert_reads_only`, `assert_no_calls`. The account
+//!   (account.rs): `rooms()`, `rooms_brief()`, `logging_configurations()`,
+//!   `owned(stack)`. Seeding (seed.rs): `room`, `lc`, `tag`, `seed(doc)`,
+//!   `update_room`, `update_lc`.
 //! - [`Output`] (output.rs): exit code, stdout, stderr; each assertion
 //!   prints the whole run when it fails.
 //! - Redaction (redact.rs): `ctx.redact(text)` turns ARNs into the labels
@@ -37,10 +39,14 @@
 //! suites use directly). No credentials or network are needed.
 #![allow(dead_code)]
 
+pub mod account;
 pub mod cases;
+pub mod cmd;
 pub mod context;
+pub mod log;
 pub mod output;
 pub mod redact;
+pub mod seed;
 pub mod writes;
 
 #[allow(unused_imports)]
