@@ -45,6 +45,7 @@ pub mod cmd;
 pub mod context;
 pub mod log;
 pub mod output;
+pub mod plan;
 pub mod redact;
 pub mod seed;
 pub mod writes;
