@@ -201,3 +201,11 @@ pub fn write_file(dir: &std::path::Path, name: &str, text: &str) -> String {
     std::fs::write(&path, text).expect("write file");
     path.to_string_lossy().into_owned()
 }
+
+/// `path` (relative to the repository) as an absolute path.
+pub fn repo(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
