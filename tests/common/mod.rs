@@ -209,3 +209,15 @@ pub fn repo(path: &str) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// The first line written on `pipe`, without its newline, read byte by byte
+/// so that nothing after it is consumed (`ivsctl chat tail` writes `tailing
+/// ARN` on stderr once it is connected).
+pub fn first_line(pipe: &mut impl std::io::Read) -> String {
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while pipe.read(&mut byte).map(|n| n == 1).unwrap_or(false) && byte[0] != b'\n' {
+        first.push(byte[0]);
+    }
+    String::from_utf8_lossy(&first).to_string()
+}
