@@ -4,7 +4,7 @@
 mod common;
 
 use ivsctl::emulator::BackgroundEmulator;
-use ivsctl::messaging::{Connection, Incoming};
+use ivsctl::messaging::Incoming;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
@@ -139,9 +139,7 @@ fn send_by_arn_and_by_key_reaches_a_connected_client() {
             .send()
             .await
             .unwrap();
-        Connection::connect(&format!("ws://{}", emu.addr()), t.token().unwrap())
-            .await
-            .unwrap()
+        common::messaging::connect(&emu, t.token().unwrap()).await
     });
     let send = format!("chat send --room {arn} --message 'by arn' --attribute k=v");
     let (code, out, err) = ivsctl(&emu.endpoint(), &send);

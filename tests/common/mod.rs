@@ -43,7 +43,9 @@ pub mod account;
 pub mod cases;
 pub mod cmd;
 pub mod context;
+pub mod emulator_process;
 pub mod log;
+pub mod messaging;
 pub mod output;
 pub mod plan;
 pub mod redact;
@@ -53,9 +55,13 @@ pub mod writes;
 #[allow(unused_imports)]
 pub use context::{words, Cmd, TestContext};
 #[allow(unused_imports)]
+pub use emulator_process::{EmulatorProcess, StateDir};
+#[allow(unused_imports)]
 pub use output::Output;
 
 use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ivschat::operation::create_room::builders::CreateRoomFluentBuilder;
+use aws_sdk_ivschat::types::{DestinationConfiguration, S3DestinationConfiguration};
 use aws_sdk_ivschat::Client;
 use ivsctl::emulator::{BackgroundEmulator, Emulator, EmulatorConfig};
 
@@ -67,6 +73,13 @@ pub fn emulator(config: EmulatorConfig) -> BackgroundEmulator {
 /// An emulator with default settings.
 pub fn default_emulator() -> BackgroundEmulator {
     emulator(EmulatorConfig::default())
+}
+
+/// An emulator with `config`, and a real SDK client for it.
+pub fn emulator_with_client(config: EmulatorConfig) -> (BackgroundEmulator, Client) {
+    let emu = emulator(config);
+    let client = sdk(&emu.endpoint());
+    (emu, client)
 }
 
 /// A real SDK client for `endpoint`, with retries off so tests see every
@@ -86,6 +99,18 @@ pub fn sdk(endpoint: &str) -> Client {
         .retry_config(aws_sdk_ivschat::config::retry::RetryConfig::disabled())
         .build();
     Client::from_conf(conf)
+}
+
+/// Sends `create` (a CreateRoom request with any members set); the new
+/// room's ARN.
+pub async fn room_arn(create: CreateRoomFluentBuilder) -> String {
+    create.send().await.unwrap().arn().unwrap().to_string()
+}
+
+/// An S3 destination for a logging configuration.
+pub fn s3_destination(bucket: &str) -> DestinationConfiguration {
+    let s3 = S3DestinationConfiguration::builder().bucket_name(bucket);
+    DestinationConfiguration::S3(s3.build().unwrap())
 }
 
 type SdkError<E> = aws_sdk_ivschat::error::SdkError<E, aws_sdk_ivschat::config::http::HttpResponse>;
