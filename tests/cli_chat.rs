@@ -6,7 +6,8 @@
 //! arguments are checked before any call against the API's rules, with
 //! errors that name the flag (the cases: tests/chat/arguments.yaml); ROOM is
 //! an ARN or a logical key resolved through `-f FILE` (ownership tags); a
-//! chat token is printed on stdout only, never in `-v` output or errors.//!
+//! chat token is printed on stdout only, never in `-v` output or errors.
+//!
 //! The fixture and the output checks: tests/cli_chat_support/mod.rs.
 
 mod cli_chat_support;

@@ -23,7 +23,7 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
     let dir = StateDir::new();
     let (state, log, rt) = (&dir.path, dir.log(), &dir.rt);
     let (proc, client) = start(&dir);
-    let snapshot_before = std::fs::read(&state).expect("a snapshot is written on first start");
+    let snapshot_before = std::fs::read(state).expect("a snapshot is written on first start");
     let (kept, deleted) = rt.block_on(async {
         let a = client.create_room().name("a").send().await.unwrap();
         let b = client.create_room().name("b").send().await.unwrap();
@@ -51,7 +51,7 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
     });
     proc.kill9();
     // The snapshot was not rewritten by the writes: they are in the log.
-    assert_eq!(std::fs::read(&state).unwrap(), snapshot_before);
+    assert_eq!(std::fs::read(state).unwrap(), snapshot_before);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
         .unwrap()
         .lines()
@@ -81,7 +81,7 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
     });
     // Start compacted the leftover log into the snapshot.
     let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
     assert_eq!(doc["rooms"].as_array().unwrap().len(), 1);
     assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
     let err = proc.term();
@@ -155,7 +155,7 @@ fn a_damaged_record_before_the_end_is_a_startup_error() {
     std::fs::write(&log, &damaged).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
         .args(["emulator", "--listen", "127.0.0.1:0", "--state"])
-        .arg(&state)
+        .arg(state)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

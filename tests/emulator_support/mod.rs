@@ -8,7 +8,8 @@
 //! - [`Step`] and [`run`]: rows run in order against one emulator; every row
 //!   that fails is reported by name, once, at the end.
 //! - [`check`]: the pattern language the rows' expectations are written in.
-//! - [`raw_rows`]: tables of raw HTTP exchanges.//!
+//! - [`raw_rows`]: tables of raw HTTP exchanges.
+//!
 //! One file a job: `sdk.rs` ([`call`], [`failure`]), `patterns.rs`
 //! ([`check`], [`resolve`]), `scenarios.rs` ([`Step`], [`Ctx`], [`run`],
 //! [`Checks`]), `raw.rs` ([`raw_rows`]); this file holds the constants and
