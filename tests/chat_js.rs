@@ -21,33 +21,18 @@ fn js_dir() -> PathBuf {
 }
 
 fn tail(endpoint: &str, room: &str) -> (std::process::Child, std::thread::JoinHandle<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
-        .args(["chat", "tail", "--room", room, "--format", "json"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-        .env("AWS_ENDPOINT_URL", endpoint)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
+    cmd.args(["chat", "tail", "--room", room, "--format", "json"]);
+    common::isolated_env(&mut cmd, endpoint);
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ivsctl chat tail");
     let mut stderr = child.stderr.take().unwrap();
-    let mut first = Vec::new();
-    let mut b = [0u8; 1];
-    while stderr.read(&mut b).map(|n| n == 1).unwrap_or(false) && b[0] != b'\n' {
-        first.push(b[0]);
-    }
-    assert!(
-        String::from_utf8_lossy(&first).starts_with("tailing "),
-        "{}",
-        String::from_utf8_lossy(&first)
-    );
+    let first = common::first_line(&mut stderr);
+    assert!(first.starts_with("tailing "), "{first}");
     let mut stdout = child.stdout.take().unwrap();
     let out = std::thread::spawn(move || {
         let mut s = String::new();

@@ -3,7 +3,8 @@
 
 mod common;
 
-use ivsctl::messaging::{Connection, Incoming};
+use ivsctl::emulator::BackgroundEmulator;
+use ivsctl::messaging::Incoming;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
@@ -21,31 +22,16 @@ struct Tail {
 impl Tail {
     fn start(endpoint: &str, args: &[&str]) -> Tail {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ivsctl"));
-        cmd.args(["chat", "tail"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/config")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
+        cmd.args(["chat", "tail"]).args(args);
+        common::isolated_env(&mut cmd, endpoint);
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn ivsctl chat tail");
         let stdout: ChildStdout = child.stdout.take().unwrap();
         let mut stderr = child.stderr.take().unwrap();
         // Ready once it says so on stderr.
-        let mut first = Vec::new();
-        let mut byte = [0u8; 1];
-        while stderr.read(&mut byte).map(|n| n == 1).unwrap_or(false) && byte[0] != b'\n' {
-            first.push(byte[0]);
-        }
-        let first = String::from_utf8_lossy(&first).to_string();
+        let first = common::first_line(&mut stderr);
         assert!(
             first.starts_with("tailing arn:aws:ivschat:"),
             "tail did not start: {first:?}"
@@ -122,12 +108,28 @@ fn apply(endpoint: &str, file: &str) -> String {
     })
 }
 
-#[test]
-fn send_by_arn_and_by_key_reaches_a_connected_client() {
-    let emu = common::default_emulator();
+/// The manifest's room on `emu`, created with apply: the directory holding
+/// the manifest (keep it), the manifest's path, and the room's ARN.
+fn applied(emu: &BackgroundEmulator) -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = manifest(dir.path());
     let arn = apply(&emu.endpoint(), &file);
+    (dir, file, arn)
+}
+
+/// `ivsctl LINE` against `endpoint` (none when empty), LINE split as
+/// `common::words` splits it (`''` is an empty argument, `'a b'` one
+/// argument with a space): (exit code, stdout, stderr).
+fn ivsctl(endpoint: &str, line: &str) -> (i32, String, String) {
+    let words = common::words(line);
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    common::ivsctl(endpoint, &args)
+}
+
+#[test]
+fn send_by_arn_and_by_key_reaches_a_connected_client() {
+    let emu = common::default_emulator();
+    let (_dir, file, arn) = applied(&emu);
     let client = common::sdk(&emu.endpoint());
     let mut watcher = emu.block_on(async {
         let t = client
@@ -137,43 +139,16 @@ fn send_by_arn_and_by_key_reaches_a_connected_client() {
             .send()
             .await
             .unwrap();
-        Connection::connect(&format!("ws://{}", emu.addr()), t.token().unwrap())
-            .await
-            .unwrap()
+        common::messaging::connect(&emu, t.token().unwrap()).await
     });
-    let (code, out, err) = common::ivsctl(
-        &emu.endpoint(),
-        &[
-            "chat",
-            "send",
-            "--room",
-            &arn,
-            "--message",
-            "by arn",
-            "--attribute",
-            "k=v",
-        ],
-    );
+    let send = format!("chat send --room {arn} --message 'by arn' --attribute k=v");
+    let (code, out, err) = ivsctl(&emu.endpoint(), &send);
     assert_eq!(code, 0, "{err}");
     let id = out.trim().to_string();
     assert_eq!(id.len(), 12, "{out}");
-    let (code, out, err) = common::ivsctl(
-        &emu.endpoint(),
-        &[
-            "chat",
-            "send",
-            "--room",
-            "lobby",
-            "-f",
-            &file,
-            "--message",
-            "by key",
-            "--user-id",
-            "bot",
-            "--format",
-            "json",
-        ],
-    );
+    let send =
+        format!("chat send --room lobby -f {file} --message 'by key' --user-id bot --format json");
+    let (code, out, err) = ivsctl(&emu.endpoint(), &send);
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(json["roomArn"], arn.as_str());
@@ -199,23 +174,10 @@ fn send_by_arn_and_by_key_reaches_a_connected_client() {
 #[test]
 fn a_refused_message_exits_1_with_the_error_code() {
     let emu = common::default_emulator();
-    let dir = tempfile::tempdir().unwrap();
-    let file = manifest(dir.path());
-    apply(&emu.endpoint(), &file);
+    let (_dir, file, _) = applied(&emu);
     let long = "x".repeat(21); // the room allows 20
-    let (code, out, err) = common::ivsctl(
-        &emu.endpoint(),
-        &[
-            "chat",
-            "send",
-            "--room",
-            "lobby",
-            "-f",
-            &file,
-            "--message",
-            &long,
-        ],
-    );
+    let send = format!("chat send --room lobby -f {file} --message {long}");
+    let (code, out, err) = ivsctl(&emu.endpoint(), &send);
     assert_eq!(code, 1, "{out}");
     assert!(out.is_empty(), "{out}");
     assert!(
@@ -223,19 +185,8 @@ fn a_refused_message_exits_1_with_the_error_code() {
         "{err}"
     );
     // Checked offline: an empty message never connects.
-    let (code, _, err) = common::ivsctl(
-        &emu.endpoint(),
-        &[
-            "chat",
-            "send",
-            "--room",
-            "lobby",
-            "-f",
-            &file,
-            "--message",
-            "",
-        ],
-    );
+    let send = format!("chat send --room lobby -f {file} --message ''");
+    let (code, _, err) = ivsctl(&emu.endpoint(), &send);
     assert_eq!(code, 1);
     assert!(err.contains("--message"), "{err}");
 }
@@ -243,14 +194,10 @@ fn a_refused_message_exits_1_with_the_error_code() {
 #[test]
 fn tail_prints_messages_and_events_until_disconnected() {
     let emu = common::default_emulator();
-    let dir = tempfile::tempdir().unwrap();
-    let file = manifest(dir.path());
-    let arn = apply(&emu.endpoint(), &file);
+    let (_dir, _, arn) = applied(&emu);
     let tail = Tail::start(&emu.endpoint(), &["--room", &arn, "--format", "json"]);
-    let (code, out, err) = common::ivsctl(
-        &emu.endpoint(),
-        &["chat", "send", "--room", &arn, "--message", "hello tail"],
-    );
+    let send = format!("chat send --room {arn} --message 'hello tail'");
+    let (code, out, err) = ivsctl(&emu.endpoint(), &send);
     assert_eq!(code, 0, "{err}");
     let line: serde_json::Value = serde_json::from_str(&tail.line()).unwrap();
     assert_eq!(line["Type"], "MESSAGE");
@@ -300,45 +247,22 @@ fn tail_prints_messages_and_events_until_disconnected() {
 #[test]
 fn tail_by_key_in_human_lines_and_ctrl_c_exits_0() {
     let emu = common::default_emulator();
-    let dir = tempfile::tempdir().unwrap();
-    let file = manifest(dir.path());
-    let arn = apply(&emu.endpoint(), &file);
+    let (_dir, file, arn) = applied(&emu);
     let tail = Tail::start(
         &emu.endpoint(),
         &["--room", "lobby", "-f", &file, "--user-id", "watch"],
     );
-    let (code, out, err) = common::ivsctl(
-        &emu.endpoint(),
-        &[
-            "chat",
-            "send",
-            "--room",
-            &arn,
-            "--message",
-            "hi",
-            "--user-id",
-            "ann",
-        ],
-    );
+    let send = format!("chat send --room {arn} --message hi --user-id ann");
+    let (code, out, err) = ivsctl(&emu.endpoint(), &send);
     assert_eq!(code, 0, "{err}");
     let line = tail.line();
     assert!(
         line.ends_with(&format!("message {} ann: hi", out.trim())),
         "{line}"
     );
-    let (code, _, err) = common::ivsctl(
-        &emu.endpoint(),
-        &[
-            "chat",
-            "delete-message",
-            "--room",
-            &arn,
-            "--message-id",
-            out.trim(),
-            "--reason",
-            "oops",
-        ],
-    );
+    let id = out.trim();
+    let delete = format!("chat delete-message --room {arn} --message-id {id} --reason oops");
+    let (code, _, err) = ivsctl(&emu.endpoint(), &delete);
     assert_eq!(code, 0, "{err}");
     let line = tail.line();
     assert!(
@@ -353,9 +277,7 @@ fn tail_by_key_in_human_lines_and_ctrl_c_exits_0() {
 #[test]
 fn deleting_the_room_ends_the_tail() {
     let emu = common::default_emulator();
-    let dir = tempfile::tempdir().unwrap();
-    let file = manifest(dir.path());
-    let arn = apply(&emu.endpoint(), &file);
+    let (_dir, _, arn) = applied(&emu);
     let tail = Tail::start(&emu.endpoint(), &["--room", &arn]);
     let client = common::sdk(&emu.endpoint());
     emu.block_on(async { client.delete_room().identifier(&arn).send().await.unwrap() });
@@ -371,51 +293,18 @@ fn send_works_under_local_with_the_embedded_emulator() {
     let state = dir.path().join("local.json");
     let state = state.to_str().unwrap();
     // No endpoint: --local embeds the emulator, control plane and messaging.
-    let (code, out, err) = common::ivsctl(
-        "",
-        &[
-            "--local-state",
-            state,
-            "apply",
-            "-f",
-            &file,
-            "--auto-approve",
-        ],
-    );
+    let local = |line: &str| ivsctl("", &format!("--local-state {state} {line}"));
+    let (code, out, err) = local(&format!("apply -f {file} --auto-approve"));
     assert_eq!(code, 0, "{out}\n{err}");
-    let (code, out, err) = common::ivsctl(
-        "",
-        &[
-            "--local-state",
-            state,
-            "chat",
-            "send",
-            "--room",
-            "lobby",
-            "-f",
-            &file,
-            "--message",
-            "local hi",
-        ],
-    );
+    let (code, out, err) = local(&format!(
+        "chat send --room lobby -f {file} --message 'local hi'"
+    ));
     assert_eq!(code, 0, "{out}\n{err}");
     assert_eq!(out.trim().len(), 12, "{out}");
     // The room's limit applies there too.
-    let (code, _, err) = common::ivsctl(
-        "",
-        &[
-            "--local-state",
-            state,
-            "chat",
-            "send",
-            "--room",
-            "lobby",
-            "-f",
-            &file,
-            "--message",
-            "this message is far too long",
-        ],
-    );
+    let (code, _, err) = local(&format!(
+        "chat send --room lobby -f {file} --message 'this message is far too long'"
+    ));
     assert_eq!(code, 1);
     assert!(err.contains("ERROR 400"), "{err}");
 }
@@ -427,9 +316,7 @@ fn tail_reconnects_when_the_session_ends() {
         chat_session_minute: Duration::from_millis(20),
         ..Default::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let file = manifest(dir.path());
-    let arn = apply(&emu.endpoint(), &file);
+    let (_dir, _, arn) = applied(&emu);
     let tail = Tail::start(&emu.endpoint(), &["--room", &arn, "--format", "json"]);
     let line: serde_json::Value = serde_json::from_str(&tail.line()).unwrap();
     assert_eq!(
@@ -441,10 +328,8 @@ fn tail_reconnects_when_the_session_ends() {
     let mut sent = Vec::new();
     let mut seen = false;
     'outer: for _ in 0..20 {
-        let (code, out, err) = common::ivsctl(
-            &emu.endpoint(),
-            &["chat", "send", "--room", &arn, "--message", "still here"],
-        );
+        let send = format!("chat send --room {arn} --message 'still here'");
+        let (code, out, err) = ivsctl(&emu.endpoint(), &send);
         assert_eq!(code, 0, "{err}");
         sent.push(out.trim().to_string());
         while let Ok(l) = tail.lines.recv_timeout(Duration::from_millis(300)) {

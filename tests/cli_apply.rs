@@ -1,6 +1,6 @@
-//! `apply`, `destroy`, `import`, saved plans, the safety rules, `--local` and
-//! the examples, through the real `ivsctl` binary against an in-process
-//! emulator (the contract: docs/usage.md).
+//! `apply`, `destroy`, `import`, saved plans and the safety rules, through
+//! the real `ivsctl` binary against an in-process emulator (the contract:
+//! docs/usage.md).
 //!
 //! Most scenarios are data: `tests/cases/<name>/` (see tests/common/cases.rs)
 //! holds the manifest applied first, the manifest and commands under test,
@@ -8,24 +8,17 @@
 //! emulator's request log, in a canonical order once apply's order contracts
 //! were checked on the real one), its output and the account afterwards.
 //! The tests below do not fit that shape: injected faults and quotas, states
-//! forced while apply runs, out-of-band edits between commands, terminals,
-//! `--local`, the examples.
+//! forced while apply runs, out-of-band edits between commands. Terminals,
+//! `--local` and the examples: cli_apply_usage.rs.
 
 mod common;
 
-use common::{Output, TestContext};
+use common::{repo, Output, TestContext};
 use ivsctl::emulator::{EmulatorConfig, Quotas};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .to_string_lossy()
-        .into_owned()
-}
 
 #[test]
 fn cases() {
@@ -557,207 +550,4 @@ fn with_aws_rate_quotas_a_large_apply_succeeds() {
         (12, 12)
     );
     ctx.assert_no_changes(&file);
-}
-
-// ---------------------------------------------------------------------------
-// Terminals
-// ---------------------------------------------------------------------------
-
-#[test]
-fn without_a_terminal_apply_and_destroy_refuse_unless_auto_approve() {
-    let ctx = TestContext::new();
-    let file = ctx.file("m.yaml", "version: 1\nstack: tty\nrooms:\n  a: {}\n");
-    // stdin is /dev/null, or a piped "yes", which is not a terminal either.
-    let refused = |verb: &str| {
-        ctx.reset_log();
-        let cmd = ctx.cmd(&[verb, "-f", &file]);
-        for out in [cmd.clone().run(), cmd.stdin("yes\n").run()] {
-            out.failure().stderr_contains("--auto-approve");
-            ctx.assert_no_writes(&format!("{verb} without a terminal"));
-        }
-    };
-    refused("apply");
-    assert!(ctx.rooms().is_empty());
-    ctx.apply_ok(&file);
-    refused("destroy");
-    assert_eq!(ctx.rooms().len(), 1);
-}
-
-/// Runs ivsctl with a terminal as stdin/stdout (util-linux `script`), typing
-/// `input`. None when `script` is not available.
-fn ivsctl_on_terminal(ctx: &TestContext, args: &[&str], input: &str) -> Option<(i32, String)> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let script = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())?;
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_ivsctl"))
-        .chain(args.iter().copied())
-        .map(quote)
-        .collect();
-    let mut cmd = Command::new(script);
-    cmd.args(["-qec", &line.join(" "), "/dev/null"])
-        .current_dir(ctx.dir());
-    common::isolated_env(&mut cmd, &ctx.endpoint());
-    cmd.env("TERM", "dumb")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().ok()?;
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    let out = child.wait_with_output().ok()?;
-    Some((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
-}
-
-#[test]
-fn on_a_terminal_apply_and_destroy_ask_and_only_yes_proceeds() {
-    let ctx = TestContext::new();
-    let file = ctx.file("m.yaml", "version: 1\nstack: ask\nrooms:\n  a: {}\n");
-    ctx.reset_log();
-    let Some((code, out)) = ivsctl_on_terminal(&ctx, &["apply", "-f", &file], "no\n") else {
-        eprintln!("skipped: util-linux `script` is not available");
-        return;
-    };
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("Only 'yes' will be accepted") && out.contains("cancelled"),
-        "{out}"
-    );
-    ctx.assert_no_writes("apply answered no");
-    for (verb, answer, code, op) in [
-        ("apply", "yes\n", 0, Some("CreateRoom")),
-        ("destroy", "y\n", 1, None),
-        ("destroy", "yes\n", 0, Some("DeleteRoom")),
-    ] {
-        ctx.reset_log();
-        let (got, out) = ivsctl_on_terminal(&ctx, &[verb, "-f", &file], answer).unwrap();
-        assert_eq!(got, code, "{verb} answered {answer:?}: {out}");
-        let writes: Vec<String> = ctx.writes().into_iter().map(|w| w.operation).collect();
-        assert_eq!(
-            writes,
-            Vec::from_iter(op.map(String::from)),
-            "{verb} answered {answer:?}"
-        );
-    }
-    assert!(ctx.owned("ask").is_empty());
-}
-
-// ---------------------------------------------------------------------------
-// --local
-// ---------------------------------------------------------------------------
-
-/// `ivsctl ARGS` in the context's directory with no endpoint: --local needs
-/// no AWS_ENDPOINT_URL and no account.
-fn local(ctx: &TestContext, args: &[&str]) -> Output {
-    ctx.cmd(args).endpoint("").run()
-}
-
-#[test]
-fn local_applies_to_a_state_file_in_the_working_directory_and_plans_no_changes() {
-    let ctx = TestContext::new();
-    let q = repo("examples/quickstart.yaml");
-    local(&ctx, &["--local", "apply", "-f", &q, "--auto-approve"])
-        .success()
-        .stdout_contains("3 to add");
-    let state = std::fs::read_to_string(ctx.dir().join(".ivsctl/local-state.json")).unwrap();
-    assert!(
-        state.contains("quickstart"),
-        "the state holds the stack: {state}"
-    );
-    local(&ctx, &["--local", "plan", "-f", &q, "--detailed-exitcode"])
-        .success()
-        .stdout_contains("No changes.");
-}
-
-#[test]
-fn local_state_uses_the_given_file() {
-    let ctx = TestContext::new();
-    let q = repo("examples/quickstart.yaml");
-    let mine = |args: &[&str]| local(&ctx, &[&["--local-state", "sub/mine.json"], args].concat());
-    mine(&["apply", "-f", &q, "--auto-approve"]).success();
-    assert!(ctx.dir().join("sub/mine.json").is_file());
-    assert!(
-        !ctx.dir().join(".ivsctl").exists(),
-        "--local-state must not touch the default file"
-    );
-    mine(&["plan", "-f", &q, "--detailed-exitcode"]).success();
-    // The default state is another, empty, account.
-    local(&ctx, &["--local", "plan", "-f", &q, "--detailed-exitcode"])
-        .code(2)
-        .stdout_contains("3 to add");
-}
-
-// ---------------------------------------------------------------------------
-// examples/
-// ---------------------------------------------------------------------------
-
-/// Validates, applies to an emulator in the manifest's region, then plans no
-/// changes.
-fn example_round_trip(name: &str, region: &str, resources: usize) {
-    let ctx = TestContext::in_region(region);
-    let file = repo(&format!("examples/{name}"));
-    ctx.ivsctl(&format!("validate -f {file}")).success();
-    ctx.apply_ok(&file).stdout_contains(&format!("in {region}"));
-    ctx.ivsctl(&format!("plan -f {file} --detailed-exitcode"))
-        .success();
-    assert_eq!(
-        ctx.count("CreateRoom") + ctx.count("CreateLoggingConfiguration"),
-        resources
-    );
-    let arn_prefix = format!("arn:aws:ivschat:{region}:");
-    assert!(ctx
-        .rooms()
-        .iter()
-        .all(|r| r["arn"].as_str().unwrap().starts_with(&arn_prefix)));
-}
-
-#[test]
-fn the_quickstart_example_applies_and_then_plans_no_changes() {
-    example_round_trip("quickstart.yaml", "us-east-1", 3);
-}
-
-#[test]
-fn the_production_example_applies_and_then_plans_no_changes() {
-    example_round_trip("production.yaml", "us-west-2", 7);
-}
-
-#[test]
-fn the_github_actions_example_runs_plan_and_apply_as_documented() {
-    let text = std::fs::read_to_string(repo("examples/github-actions.yml")).unwrap();
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
-    let steps = doc["jobs"].as_mapping().expect("jobs").values();
-    let steps = steps.flat_map(|job| job["steps"].as_sequence().cloned().unwrap_or_default());
-    let runs: Vec<String> = steps
-        .filter_map(|s| s["run"].as_str().map(String::from))
-        .collect();
-    // The command itself, without `ivsctl` and the shell redirection.
-    let command = |verb: &str| -> Vec<String> {
-        let mut lines = runs.iter().flat_map(|r| r.lines()).map(str::trim);
-        let line = lines.find(|l| l.starts_with(&format!("ivsctl {verb} ")));
-        let line = line.unwrap_or_else(|| panic!("no `ivsctl {verb}` step in {runs:#?}"));
-        let words = line.split('>').next().unwrap().split_whitespace().skip(1);
-        words.map(String::from).collect()
-    };
-    let (plan, apply) = (command("plan"), command("apply"));
-    for flag in ["--format", "markdown", "--detailed-exitcode"] {
-        assert!(plan.iter().any(|a| a == flag), "{plan:?}");
-    }
-    assert!(apply.iter().any(|a| a == "--auto-approve"), "{apply:?}");
-
-    // The commands work as written, against a `chat/` directory holding the
-    // production example, in the workflow's region.
-    let ctx = TestContext::in_region(doc["env"]["AWS_REGION"].as_str().expect("env.AWS_REGION"));
-    ctx.file(
-        "chat/production.yaml",
-        include_str!("../examples/production.yaml"),
-    );
-    let out = ctx.run(&plan);
-    out.code(2); // a PR with changes
-    assert!(out.stdout.starts_with("### ivsctl plan"), "markdown: {out}");
-    ctx.run(&apply).success();
-    ctx.run(&plan).success();
 }

@@ -6,13 +6,13 @@
 mod common;
 mod emulator_support;
 
+use common::{EmulatorProcess, StateDir};
 use emulator_support::{
     assert_failures, burst, check, faulty, raw_room_members, retry_raw, rows, with, Checks, Ctx,
 };
 use ivsctl::emulator::{EmulatorConfig, Quotas};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -137,86 +137,10 @@ fn latency_is_added_to_every_response() {
     assert!(emu.requests().iter().all(|r| r.latency_ms >= 150.0));
 }
 
-/// A running `ivsctl emulator` child process.
-struct Proc {
-    child: Child,
-    addr: std::net::SocketAddr,
-}
-
-impl Proc {
-    fn start(args: &[&str]) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
-            .arg("emulator")
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ivsctl emulator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("read listening line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        Proc {
-            child,
-            addr: url.parse().expect("host:port"),
-        }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().unwrap(); // SIGKILL
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A state file in a fresh directory, and a runtime for the SDK.
-struct StateDir {
-    _dir: tempfile::TempDir,
-    file: String,
-    rt: tokio::runtime::Runtime,
-}
-
-impl StateDir {
-    fn new() -> StateDir {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("state.json").to_string_lossy().into_owned();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        StateDir {
-            _dir: dir,
-            file,
-            rt,
-        }
-    }
-
-    /// `ivsctl emulator --state FILE` with `args`.
-    fn start(&self, args: &[&str]) -> Proc {
-        Proc::start(&[&["--state", &self.file], args].concat())
-    }
-}
-
 #[test]
 fn state_survives_kill_9() {
     let state = StateDir::new();
-    let proc = state.start(&["--seed", "5"]);
+    let proc = state.start(&["--seed", "5"], Stdio::inherit());
     let mut cx = Ctx::remote(state.rt.handle().clone(), &proc.endpoint());
     let lobby = json!({"name": "lobby", "maximumMessageLength": 200,
                        "loggingConfigurationIdentifiers": ["$lc"], "tags": {"team": "video"}});
@@ -238,7 +162,7 @@ fn state_survives_kill_9() {
     let mut failures = cx.run(&before);
     // The last write was acknowledged: kill without any chance to flush.
     proc.kill9();
-    let proc = state.start(&[]);
+    let proc = state.start(&[], Stdio::inherit());
     cx.client = common::sdk(&proc.endpoint());
     let after = rows(json!([
         {"step": "the room survived", "op": "GetRoom", "in": {"identifier": "$room"}, "ok": room},
@@ -255,7 +179,7 @@ fn state_survives_kill_9() {
 #[test]
 fn acknowledged_writes_survive_kill_9_under_load() {
     let state = StateDir::new();
-    let proc = state.start(&[]);
+    let proc = state.start(&[], Stdio::inherit());
     let client = common::sdk(&proc.endpoint());
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     // Writers run until the process dies under them.
@@ -287,7 +211,7 @@ fn acknowledged_writes_survive_kill_9_under_load() {
         "only {} writes before the kill",
         acknowledged.len()
     );
-    let proc = state.start(&[]);
+    let proc = state.start(&[], Stdio::inherit());
     let live: std::collections::HashSet<String> =
         raw_room_members(proc.addr, "arn").into_iter().collect();
     for arn in &acknowledged {
@@ -344,7 +268,8 @@ fn startup_errors_are_clear() {
 fn sigterm_stops_cleanly_and_request_log_file_has_every_request() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("requests.jsonl");
-    let mut proc = Proc::start(&["--request-log", log.to_str().unwrap()]);
+    let mut proc =
+        EmulatorProcess::start(&["--request-log", log.to_str().unwrap()], Stdio::inherit());
     common::raw_http(
         proc.addr,
         &common::request("POST", "/CreateRoom", r#"{"name": "a"}"#, true),

@@ -6,14 +6,11 @@ mod common;
 
 use aws_sdk_ivschat::types::ChatTokenCapability as Cap;
 use aws_sdk_ivschat::Client;
+use common::messaging::{connect, next, quiet, ws_url};
 use ivsctl::emulator::EmulatorConfig;
 use ivsctl::messaging::{ChatError, Connection, Incoming};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-fn ws_url(emu: &ivsctl::emulator::Emulator) -> String {
-    format!("ws://{}", emu.addr())
-}
 
 async fn token(client: &Client, room: &str, user: &str, caps: &[Cap]) -> String {
     let mut req = client
@@ -35,24 +32,7 @@ async fn join(
     caps: &[Cap],
 ) -> Connection {
     let t = token(client, room, user, caps).await;
-    Connection::connect(&ws_url(emu), &t)
-        .await
-        .expect("connects")
-}
-
-async fn next(c: &mut Connection) -> Incoming {
-    tokio::time::timeout(Duration::from_secs(5), c.next())
-        .await
-        .expect("an entity within 5 s")
-        .expect("connection open")
-        .expect("no socket error")
-}
-
-/// Nothing arrives within 200 ms.
-async fn quiet(c: &mut Connection) {
-    if let Ok(Some(x)) = tokio::time::timeout(Duration::from_millis(200), c.next()).await {
-        panic!("unexpected {x:?}");
-    }
+    connect(emu, &t).await
 }
 
 async fn error_of(c: &mut Connection) -> ChatError {
@@ -63,14 +43,7 @@ async fn error_of(c: &mut Connection) -> ChatError {
 }
 
 async fn room(client: &Client) -> String {
-    client
-        .create_room()
-        .send()
-        .await
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string()
+    common::room_arn(client.create_room()).await
 }
 
 fn no_attrs() -> BTreeMap<String, String> {
@@ -79,8 +52,7 @@ fn no_attrs() -> BTreeMap<String, String> {
 
 #[test]
 fn two_clients_exchange_messages_shaped_as_the_reference_says() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
+    let (emu, client) = common::emulator_with_client(EmulatorConfig::default());
     emu.block_on(async {
         let room = room(&client).await;
         let mut alice = join(&emu, &client, &room, "alice", &[Cap::SendMessage]).await;
@@ -125,11 +97,10 @@ fn two_clients_exchange_messages_shaped_as_the_reference_says() {
 
 #[test]
 fn handshake_echoes_the_token_and_refuses_bad_tokens() {
-    let emu = common::emulator(EmulatorConfig {
+    let (emu, client) = common::emulator_with_client(EmulatorConfig {
         chat_token_validity: Duration::from_millis(300),
         ..Default::default()
     });
-    let client = common::sdk(&emu.endpoint());
     emu.block_on(async {
         let room = room(&client).await;
         let t = token(&client, &room, "u", &[]).await;
@@ -196,19 +167,13 @@ fn handshake_echoes_the_token_and_refuses_bad_tokens() {
 
 #[test]
 fn room_limits_apply_and_follow_update_room() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
+    let (emu, client) = common::emulator_with_client(EmulatorConfig::default());
     emu.block_on(async {
-        let room = client
+        let limits = client
             .create_room()
             .maximum_message_length(5)
-            .maximum_message_rate_per_second(2)
-            .send()
-            .await
-            .unwrap()
-            .arn()
-            .unwrap()
-            .to_string();
+            .maximum_message_rate_per_second(2);
+        let room = common::room_arn(limits).await;
         let mut a = join(&emu, &client, &room, "a", &[Cap::SendMessage]).await;
         let mut b = join(&emu, &client, &room, "b", &[Cap::SendMessage]).await;
         // Length counts characters: five two-byte characters pass, six do not.
@@ -258,8 +223,7 @@ fn room_limits_apply_and_follow_update_room() {
 
 #[test]
 fn actions_need_their_capability_and_reach_everyone() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
+    let (emu, client) = common::emulator_with_client(EmulatorConfig::default());
     emu.block_on(async {
         let room = room(&client).await;
         let mut moderator = join(
@@ -331,8 +295,7 @@ fn actions_need_their_capability_and_reach_everyone() {
 
 #[test]
 fn control_plane_events_reach_connected_clients() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
+    let (emu, client) = common::emulator_with_client(EmulatorConfig::default());
     emu.block_on(async {
         let room = room(&client).await;
         let other_room = self::room(&client).await;
@@ -406,11 +369,10 @@ fn control_plane_events_reach_connected_clients() {
 
 #[test]
 fn the_session_ends_with_an_error_401_and_a_close() {
-    let emu = common::emulator(EmulatorConfig {
+    let (emu, client) = common::emulator_with_client(EmulatorConfig {
         chat_session_minute: Duration::from_millis(400),
         ..Default::default()
     });
-    let client = common::sdk(&emu.endpoint());
     emu.block_on(async {
         let room = room(&client).await;
         let t = client
@@ -441,8 +403,7 @@ fn the_session_ends_with_an_error_401_and_a_close() {
 
 #[test]
 fn stopping_the_emulator_closes_connections_with_going_away() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
+    let (emu, client) = common::emulator_with_client(EmulatorConfig::default());
     let (room, t) = emu.block_on(async {
         let room = room(&client).await;
         let t = token(&client, &room, "u", &[]).await;

@@ -72,12 +72,7 @@ fn two_regions_side_by_side() {
         // reference another region's.
         let lc = east
             .create_logging_configuration()
-            .destination_configuration(aws_sdk_ivschat::types::DestinationConfiguration::S3(
-                aws_sdk_ivschat::types::S3DestinationConfiguration::builder()
-                    .bucket_name("logs")
-                    .build()
-                    .unwrap(),
-            ))
+            .destination_configuration(common::s3_destination("logs"))
             .send()
             .await
             .unwrap();
@@ -148,12 +143,7 @@ Content-Length: 2\r\n\r\n{}";
     let west = sdk_in(&emu.endpoint(), "us-west-2");
     let arn = emu.block_on(async {
         west.create_logging_configuration()
-            .destination_configuration(aws_sdk_ivschat::types::DestinationConfiguration::S3(
-                aws_sdk_ivschat::types::S3DestinationConfiguration::builder()
-                    .bucket_name("logs")
-                    .build()
-                    .unwrap(),
-            ))
+            .destination_configuration(common::s3_destination("logs"))
             .send()
             .await
             .unwrap()

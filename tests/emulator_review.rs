@@ -6,6 +6,7 @@ mod common;
 
 use aws_sdk_ivschat::types::{ChatTokenCapability as Cap, FallbackResult, MessageReviewHandler};
 use bytes::Bytes;
+use common::messaging::{connect, next, quiet};
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -88,40 +89,15 @@ async fn join(
         .send()
         .await
         .unwrap();
-    Connection::connect(&format!("ws://{}", emu.addr()), t.token().unwrap())
-        .await
-        .unwrap()
-}
-
-async fn next(c: &mut Connection) -> Incoming {
-    tokio::time::timeout(Duration::from_secs(5), c.next())
-        .await
-        .expect("an entity within 5 s")
-        .unwrap()
-        .unwrap()
-}
-
-async fn quiet(c: &mut Connection) {
-    if let Ok(Some(x)) = tokio::time::timeout(Duration::from_millis(200), c.next()).await {
-        panic!("unexpected {x:?}");
-    }
+    connect(emu, t.token().unwrap()).await
 }
 
 async fn room_with(client: &aws_sdk_ivschat::Client, fallback: FallbackResult) -> String {
-    client
-        .create_room()
-        .message_review_handler(
-            MessageReviewHandler::builder()
-                .uri(HANDLER)
-                .fallback_result(fallback)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string()
+    let handler = MessageReviewHandler::builder()
+        .uri(HANDLER)
+        .fallback_result(fallback)
+        .build();
+    common::room_arn(client.create_room().message_review_handler(handler)).await
 }
 
 /// Sends `content` from `a`; returns what `a` and `b` saw.
@@ -147,11 +123,10 @@ async fn exchange(
 fn review_allows_denies_rewrites_and_falls_back() {
     let emu_rt = tokio::runtime::Runtime::new().unwrap();
     let (lambda, calls) = stub_lambda(emu_rt.handle());
-    let emu = common::emulator(EmulatorConfig {
+    let (emu, client) = common::emulator_with_client(EmulatorConfig {
         lambda_endpoint: Some(lambda),
         ..Default::default()
     });
-    let client = common::sdk(&emu.endpoint());
     emu.block_on(async {
         let allow_room = room_with(&client, FallbackResult::Allow).await;
         let deny_room = room_with(&client, FallbackResult::Deny).await;
@@ -247,12 +222,11 @@ fn review_allows_denies_rewrites_and_falls_back() {
 fn a_short_timeout_applies_the_fallback_sooner() {
     let emu_rt = tokio::runtime::Runtime::new().unwrap();
     let (lambda, _) = stub_lambda(emu_rt.handle());
-    let emu = common::emulator(EmulatorConfig {
+    let (emu, client) = common::emulator_with_client(EmulatorConfig {
         lambda_endpoint: Some(lambda),
         lambda_timeout: Duration::from_millis(50),
         ..Default::default()
     });
-    let client = common::sdk(&emu.endpoint());
     emu.block_on(async {
         let room = room_with(&client, FallbackResult::Deny).await;
         let mut a = join(&emu, &client, &room, "a").await;
@@ -269,8 +243,7 @@ fn a_short_timeout_applies_the_fallback_sooner() {
 
 #[test]
 fn without_a_lambda_endpoint_messages_pass_unreviewed() {
-    let emu = common::default_emulator();
-    let client = common::sdk(&emu.endpoint());
+    let (emu, client) = common::emulator_with_client(EmulatorConfig::default());
     emu.block_on(async {
         let room = room_with(&client, FallbackResult::Deny).await;
         let mut a = join(&emu, &client, &room, "a").await;
@@ -298,23 +271,8 @@ fn the_lambda_endpoint_must_be_http() {
 
 #[test]
 fn skipping_review_is_said_once_on_stderr() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let endpoint = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let proc = common::EmulatorProcess::start(&[], std::process::Stdio::piped());
+    let endpoint = proc.endpoint();
     let client = common::sdk(&endpoint);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -337,20 +295,7 @@ fn skipping_review_is_said_once_on_stderr() {
             assert!(matches!(next(&mut c).await, Incoming::Message(_)));
         }
     });
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let err = proc.term();
     assert_eq!(
         err.matches("no --lambda-endpoint is set").count(),
         1,

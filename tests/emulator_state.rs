@@ -4,82 +4,26 @@
 
 mod common;
 
+use aws_sdk_ivschat::Client;
+use common::{EmulatorProcess, StateDir};
 use ivsctl::emulator::EmulatorConfig;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Proc {
-    child: Child,
-    endpoint: String,
-}
-
-impl Proc {
-    fn start(state: &std::path::Path) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
-            .args(["emulator", "--listen", "127.0.0.1:0", "--state"])
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ivsctl emulator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("read listening line");
-        let endpoint = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Proc { child, endpoint }
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, and the stderr it wrote.
-    fn term(mut self) -> String {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let mut err = String::new();
-        use std::io::Read;
-        let _ = self.child.stderr.take().unwrap().read_to_string(&mut err);
-        assert_eq!(self.child.wait().unwrap().code(), Some(0));
-        err
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+/// `ivsctl emulator --state FILE` of `dir` (stderr piped, for `term`), and
+/// an SDK client for it.
+fn start(dir: &StateDir) -> (EmulatorProcess, Client) {
+    let proc = dir.start(&[], Stdio::piped());
+    let client = common::sdk(&proc.endpoint());
+    (proc, client)
 }
 
 #[test]
 fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let log = dir.path().join("state.json.log");
-    let rt = runtime();
-    let proc = Proc::start(&state);
-    let client = common::sdk(&proc.endpoint);
-    let snapshot_before = std::fs::read(&state).expect("a snapshot is written on first start");
+    let dir = StateDir::new();
+    let (state, log, rt) = (&dir.path, dir.log(), &dir.rt);
+    let (proc, client) = start(&dir);
+    let snapshot_before = std::fs::read(state).expect("a snapshot is written on first start");
     let (kept, deleted) = rt.block_on(async {
         let a = client.create_room().name("a").send().await.unwrap();
         let b = client.create_room().name("b").send().await.unwrap();
@@ -107,7 +51,7 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
     });
     proc.kill9();
     // The snapshot was not rewritten by the writes: they are in the log.
-    assert_eq!(std::fs::read(&state).unwrap(), snapshot_before);
+    assert_eq!(std::fs::read(state).unwrap(), snapshot_before);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
         .unwrap()
         .lines()
@@ -122,8 +66,7 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
     assert_eq!(lines[4]["arn"], deleted.as_str());
     assert!(lines[4].get("value").is_none(), "a delete has no value");
 
-    let proc = Proc::start(&state);
-    let client = common::sdk(&proc.endpoint);
+    let (proc, client) = start(&dir);
     rt.block_on(async {
         let room = client.get_room().identifier(&kept).send().await.unwrap();
         assert_eq!(room.maximum_message_length(), Some(42));
@@ -138,7 +81,7 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
     });
     // Start compacted the leftover log into the snapshot.
     let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
     assert_eq!(doc["rooms"].as_array().unwrap().len(), 1);
     assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
     let err = proc.term();
@@ -147,12 +90,9 @@ fn every_acknowledged_write_is_one_log_line_and_survives_kill_9() {
 
 #[test]
 fn a_torn_last_record_is_ignored_and_writes_go_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let log = dir.path().join("state.json.log");
-    let rt = runtime();
-    let proc = Proc::start(&state);
-    let client = common::sdk(&proc.endpoint);
+    let dir = StateDir::new();
+    let (log, rt) = (dir.log(), &dir.rt);
+    let (proc, client) = start(&dir);
     let acknowledged: Vec<String> = rt.block_on(async {
         let mut out = Vec::new();
         for i in 0..3 {
@@ -173,8 +113,7 @@ fn a_torn_last_record_is_ignored_and_writes_go_on() {
     let torn = &first.replace("\"seq\":1", "\"seq\":4")[..first.len() / 2];
     std::fs::write(&log, format!("{text}{torn}")).unwrap();
 
-    let proc = Proc::start(&state);
-    let client = common::sdk(&proc.endpoint);
+    let (proc, client) = start(&dir);
     let after = rt.block_on(async {
         let listed = client.list_rooms().send().await.unwrap();
         let mut arns: Vec<String> = listed
@@ -191,8 +130,7 @@ fn a_torn_last_record_is_ignored_and_writes_go_on() {
     assert_eq!(after.0, expected);
     proc.kill9();
     // The record written after the torn one is whole and loads.
-    let proc = Proc::start(&state);
-    let client = common::sdk(&proc.endpoint);
+    let (proc, client) = start(&dir);
     rt.block_on(async {
         client.get_room().identifier(&after.1).send().await.unwrap();
         assert_eq!(client.list_rooms().send().await.unwrap().rooms().len(), 4);
@@ -203,12 +141,9 @@ fn a_torn_last_record_is_ignored_and_writes_go_on() {
 
 #[test]
 fn a_damaged_record_before_the_end_is_a_startup_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let log = dir.path().join("state.json.log");
-    let rt = runtime();
-    let proc = Proc::start(&state);
-    let client = common::sdk(&proc.endpoint);
+    let dir = StateDir::new();
+    let (state, log, rt) = (&dir.path, dir.log(), &dir.rt);
+    let (proc, client) = start(&dir);
     rt.block_on(async {
         for _ in 0..2 {
             client.create_room().send().await.unwrap();
@@ -220,7 +155,7 @@ fn a_damaged_record_before_the_end_is_a_startup_error() {
     std::fs::write(&log, &damaged).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ivsctl"))
         .args(["emulator", "--listen", "127.0.0.1:0", "--state"])
-        .arg(&state)
+        .arg(state)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -240,26 +175,16 @@ fn a_damaged_record_before_the_end_is_a_startup_error() {
 fn concurrent_writes_all_land_once_each() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    let emu = common::emulator(EmulatorConfig {
+    let (emu, client) = common::emulator_with_client(EmulatorConfig {
         state_file: Some(state.clone()),
         ..Default::default()
     });
-    let client = common::sdk(&emu.endpoint());
     let n = 64;
     let arns: Vec<String> = emu.block_on(async {
         let tasks: Vec<_> = (0..n)
             .map(|i| {
                 let c = client.clone();
-                tokio::spawn(async move {
-                    c.create_room()
-                        .name(format!("c{i}"))
-                        .send()
-                        .await
-                        .unwrap()
-                        .arn()
-                        .unwrap()
-                        .to_string()
-                })
+                tokio::spawn(common::room_arn(c.create_room().name(format!("c{i}"))))
             })
             .collect();
         let mut out = Vec::new();
@@ -298,11 +223,10 @@ fn list_rooms_pages_stay_fast_at_50000_rooms() {
             .to_string(),
     )
     .unwrap();
-    let emu = common::emulator(EmulatorConfig {
+    let (emu, client) = common::emulator_with_client(EmulatorConfig {
         state_file: Some(state),
         ..Default::default()
     });
-    let client = common::sdk(&emu.endpoint());
     emu.block_on(async {
         // Walk 40 pages (2,000 rooms) and check order and timing per page.
         let mut token: Option<String> = None;

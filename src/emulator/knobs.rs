@@ -59,7 +59,8 @@ impl Rng {
 }
 
 /// AWS's rate quota for an operation, in requests per second
-/// (`ivschat-facts.md`; AWS says they are not adjustable).
+/// (the values AWS documents for IVS Chat, listed in `docs/emulator.md`; AWS
+/// says they are not adjustable).
 pub fn rate_quota(operation: &str) -> u32 {
     match operation {
         "CreateRoom" | "GetRoom" | "ListRooms" | "UpdateRoom" | "DeleteRoom" => 5,

@@ -3,7 +3,8 @@
 //!
 //! Errors carry the code in the `x-amzn-ErrorType` header and as `__type` in the
 //! body, with `message` and the modelled members, at the status the service
-//! model gives each error (see `ivschat-facts.md`).
+//! model (`data/ivschat-service-2.json`) gives each error; `docs/emulator.md`
+//! lists them.
 
 use serde_json::{json, Map, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -14,12 +14,14 @@
 //!
 //! - [`TestContext`] (context.rs): an in-process emulator, a temporary
 //!   directory and a real aws-sdk-ivschat client. `cmd(args)` builds a run
-//!   of the real binary (stdin, env, cwd, endpoint, timeout) in that
-//!   directory with [`isolated_env`]; `run(args)` / `ivsctl(line)` run one.
-//!   The request log: `log()`, `ops()`, `count(op)`, `counts()`,
-//!   `inputs(op)`, `targets(op)`, `writes()`, `assert_no_writes`,
-//!   `assert_reads_only`, `assert_no_calls`. The account: `rooms()`,
-//!   `rooms_brief()`, `logging_configurations()`, `owned(stack)`.
+//!   of the real binary (stdin, env, cwd, endpoint, timeout; [`Cmd`],
+//!   cmd.rs) in that directory with [`isolated_env`]; `run(args)` /
+//!   `ivsctl(line)` run one. The request log (log.rs): `log()`, `ops()`,
+//!   `count(op)`, `counts()`, `inputs(op)`, `targets(op)`, `writes()`,
+//!   `assert_no_writes`, `assert_reads_only`, `assert_no_calls`. The account
+//!   (account.rs): `rooms()`, `rooms_brief()`, `logging_configurations()`,
+//!   `owned(stack)`. Seeding (seed.rs): `room`, `lc`, `tag`, `seed(doc)`,
+//!   `update_room`, `update_lc`.
 //! - [`Output`] (output.rs): exit code, stdout, stderr; each assertion
 //!   prints the whole run when it fails.
 //! - Redaction (redact.rs): `ctx.redact(text)` turns ARNs into the labels
@@ -37,18 +39,29 @@
 //! suites use directly). No credentials or network are needed.
 #![allow(dead_code)]
 
+pub mod account;
 pub mod cases;
+pub mod cmd;
 pub mod context;
+pub mod emulator_process;
+pub mod log;
+pub mod messaging;
 pub mod output;
+pub mod plan;
 pub mod redact;
+pub mod seed;
 pub mod writes;
 
 #[allow(unused_imports)]
 pub use context::{words, Cmd, TestContext};
 #[allow(unused_imports)]
+pub use emulator_process::{EmulatorProcess, StateDir};
+#[allow(unused_imports)]
 pub use output::Output;
 
 use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ivschat::operation::create_room::builders::CreateRoomFluentBuilder;
+use aws_sdk_ivschat::types::{DestinationConfiguration, S3DestinationConfiguration};
 use aws_sdk_ivschat::Client;
 use ivsctl::emulator::{BackgroundEmulator, Emulator, EmulatorConfig};
 
@@ -60,6 +73,13 @@ pub fn emulator(config: EmulatorConfig) -> BackgroundEmulator {
 /// An emulator with default settings.
 pub fn default_emulator() -> BackgroundEmulator {
     emulator(EmulatorConfig::default())
+}
+
+/// An emulator with `config`, and a real SDK client for it.
+pub fn emulator_with_client(config: EmulatorConfig) -> (BackgroundEmulator, Client) {
+    let emu = emulator(config);
+    let client = sdk(&emu.endpoint());
+    (emu, client)
 }
 
 /// A real SDK client for `endpoint`, with retries off so tests see every
@@ -79,6 +99,18 @@ pub fn sdk(endpoint: &str) -> Client {
         .retry_config(aws_sdk_ivschat::config::retry::RetryConfig::disabled())
         .build();
     Client::from_conf(conf)
+}
+
+/// Sends `create` (a CreateRoom request with any members set); the new
+/// room's ARN.
+pub async fn room_arn(create: CreateRoomFluentBuilder) -> String {
+    create.send().await.unwrap().arn().unwrap().to_string()
+}
+
+/// An S3 destination for a logging configuration.
+pub fn s3_destination(bucket: &str) -> DestinationConfiguration {
+    let s3 = S3DestinationConfiguration::builder().bucket_name(bucket);
+    DestinationConfiguration::S3(s3.build().unwrap())
 }
 
 type SdkError<E> = aws_sdk_ivschat::error::SdkError<E, aws_sdk_ivschat::config::http::HttpResponse>;
@@ -193,4 +225,24 @@ pub fn write_file(dir: &std::path::Path, name: &str, text: &str) -> String {
     }
     std::fs::write(&path, text).expect("write file");
     path.to_string_lossy().into_owned()
+}
+
+/// `path` (relative to the repository) as an absolute path.
+pub fn repo(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The first line written on `pipe`, without its newline, read byte by byte
+/// so that nothing after it is consumed (`ivsctl chat tail` writes `tailing
+/// ARN` on stderr once it is connected).
+pub fn first_line(pipe: &mut impl std::io::Read) -> String {
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while pipe.read(&mut byte).map(|n| n == 1).unwrap_or(false) && byte[0] != b'\n' {
+        first.push(byte[0]);
+    }
+    String::from_utf8_lossy(&first).to_string()
 }

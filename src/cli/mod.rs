@@ -1,22 +1,25 @@
 //! The command line: clap types, converted once into settings, then dispatched.
 //! This and `main.rs` are the only places that print a final error or choose
-//! the process exit code.
+//! the process exit code. The `chat` subcommands' types are in `chat.rs`,
+//! `emulator`'s (and its conversion into `EmulatorConfig`) in `emulator.rs`.
+
+mod chat;
+mod emulator;
+
+pub use chat::{ChatCmd, RoomOpts};
+pub use emulator::EmulatorArgs;
 
 use crate::aws::AwsSettings;
 use crate::chat::RawRequest;
-use crate::commands::chat::ChatFormat;
 use crate::commands::pipeline::Refresh;
 use crate::commands::{self, Globals};
-use crate::emulator::{self, EmulatorConfig, Quotas};
 use crate::error::{Error, ExitStatus, ERROR_EXIT_CODE};
 use crate::render::Format;
 use crate::terminal::Terminal;
 use clap::{Args, Parser, Subcommand};
 use miette::IntoDiagnostic;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -202,99 +205,6 @@ pub struct ImportCmd {
 }
 
 #[derive(Debug, Args)]
-pub struct RoomOpts {
-    /// The room: its ARN, or its logical key in the manifest given with -f.
-    #[arg(long, value_name = "ROOM")]
-    pub room: String,
-    /// Manifest that resolves a logical ROOM key through its stack's ownership tags.
-    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
-    pub files: Vec<PathBuf>,
-    /// `plain` for people, `json` for scripts.
-    #[arg(long, value_enum, default_value_t = ChatFormat::Plain)]
-    pub format: ChatFormat,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ChatCmd {
-    /// Create a chat token for a user (CreateChatToken). The token is printed on stdout only.
-    Token {
-        #[command(flatten)]
-        room: RoomOpts,
-        /// The user's id (1-128 characters).
-        #[arg(long, value_name = "ID")]
-        user_id: String,
-        /// SEND_MESSAGE, DISCONNECT_USER or DELETE_MESSAGE (repeatable; viewing is implicit).
-        #[arg(long = "capability", value_name = "CAP", action = clap::ArgAction::Append)]
-        capabilities: Vec<String>,
-        /// Session length in minutes, 1-180 (default 60).
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        session_minutes: Option<i32>,
-        /// Attribute KEY=VALUE encoded into the token (repeatable; 1 KB in total).
-        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
-        attributes: Vec<String>,
-    },
-    /// Send an event to every client of the room (SendEvent); prints the event id.
-    SendEvent {
-        #[command(flatten)]
-        room: RoomOpts,
-        /// The event name (1-100 characters).
-        #[arg(long, value_name = "NAME")]
-        event_name: String,
-        /// Attribute KEY=VALUE sent with the event (repeatable; 1 KB in total).
-        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
-        attributes: Vec<String>,
-    },
-    /// Delete a message for every client (DeleteMessage); prints the operation id.
-    DeleteMessage {
-        #[command(flatten)]
-        room: RoomOpts,
-        /// The message's Id (12 letters and digits).
-        #[arg(long, value_name = "ID")]
-        message_id: String,
-        /// Why (1-256 characters), shown to clients.
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
-    /// Print the room's messages and events as they arrive (WebSocket), until Ctrl-C.
-    #[command(
-        after_help = "Connects with a fresh token without capabilities. Exit status: 0 on Ctrl-C or when \
-        the server closes the connection (the reason goes to stderr), 1 when it breaks."
-    )]
-    Tail {
-        #[command(flatten)]
-        room: RoomOpts,
-        /// The user id to connect as (default ivsctl-tail).
-        #[arg(long, value_name = "ID")]
-        user_id: Option<String>,
-    },
-    /// Send one message to the room (WebSocket) and print its id once it is delivered.
-    Send {
-        #[command(flatten)]
-        room: RoomOpts,
-        /// The message (1-500 characters; the room's maximumMessageLength applies).
-        #[arg(long, value_name = "TEXT")]
-        message: String,
-        /// The user id to send as (default ivsctl).
-        #[arg(long, value_name = "ID")]
-        user_id: Option<String>,
-        /// Message attribute KEY=VALUE (repeatable).
-        #[arg(long = "attribute", value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
-        attributes: Vec<String>,
-    },
-    /// Disconnect every connection of a user (DisconnectUser).
-    DisconnectUser {
-        #[command(flatten)]
-        room: RoomOpts,
-        /// The user's id (1-128 characters).
-        #[arg(long, value_name = "ID")]
-        user_id: String,
-        /// Why (1-256 characters), shown to clients.
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
-}
-
-#[derive(Debug, Args)]
 pub struct ExportCmd {
     /// The stack to export (default: the only stack in the region).
     #[arg(long, value_name = "STACK")]
@@ -302,105 +212,6 @@ pub struct ExportCmd {
     /// Write one STACK.yaml per stack into DIR instead of printing.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Point clients at it with --endpoint-url http://127.0.0.1:4566 (or AWS_ENDPOINT_URL) \
-        and any credentials, e.g.\n  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws ivschat list-rooms \
-        --endpoint-url http://127.0.0.1:4566 --region us-east-1"
-)]
-pub struct EmulatorArgs {
-    /// Address to listen on; port 0 picks a free port (printed on start).
-    #[arg(long, default_value = "127.0.0.1:4566", value_name = "HOST:PORT")]
-    pub listen: SocketAddr,
-    /// Keep state (every region) in FILE across restarts: a snapshot plus an
-    /// append-only log FILE.log; every change is on disk before it is
-    /// acknowledged. Without it, state is in memory.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    /// Account id used in ARNs.
-    #[arg(long, default_value = emulator::DEFAULT_ACCOUNT_ID, value_name = "ID",
-          value_parser = parse_account_id)]
-    pub account_id: String,
-    /// `aws`: enforce AWS's per-operation rate quotas; `off`: resource quotas only.
-    #[arg(long, value_enum, default_value_t = Quotas::Off)]
-    pub quotas: Quotas,
-    /// Delay every response by N milliseconds.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub latency_ms: u64,
-    /// Answer a fraction P (0..=1) of requests with a retryable error
-    /// (500 InternalServerException or 429 ThrottlingException) without applying them.
-    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_fraction)]
-    pub fault_rate: f64,
-    /// Seed for injected faults and generated ids, to make runs repeatable.
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// New or updated logging configurations stay CREATING / UPDATING for N ms.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub logging_config_delay_ms: u64,
-    /// Append one JSON line per request (operation, status, latency, input) to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub request_log: Option<PathBuf>,
-    /// Rooms per region before CreateRoom answers 402 ServiceQuotaExceededException.
-    #[arg(long, default_value_t = emulator::DEFAULT_ROOM_QUOTA, value_name = "N")]
-    pub room_quota: usize,
-    /// Logging configurations per region (AWS's default quota is 10, adjustable).
-    #[arg(long, default_value_t = emulator::DEFAULT_LOGGING_CONFIGURATION_QUOTA, value_name = "N")]
-    pub logging_configuration_quota: usize,
-    /// Invoke rooms' message review handlers through the Lambda Invoke API at URL
-    /// (e.g. `sam local start-lambda`: http://127.0.0.1:3001). Without it, messages are not reviewed.
-    #[arg(long, value_name = "URL")]
-    pub lambda_endpoint: Option<String>,
-    /// Time a review handler has to answer before the room's fallbackResult applies.
-    #[arg(long, default_value_t = 200, value_name = "N")]
-    pub lambda_timeout_ms: u64,
-    /// How long a chat token can be used to connect (AWS: 60000).
-    #[arg(long, default_value_t = 60_000, value_name = "N", hide = true)]
-    pub chat_token_validity_ms: u64,
-    /// The length of one minute of a chat session, for tests (AWS: 60000).
-    #[arg(long, default_value_t = 60_000, value_name = "N", hide = true)]
-    pub chat_session_minute_ms: u64,
-}
-
-fn parse_fraction(s: &str) -> Result<f64, String> {
-    let p: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if (0.0..=1.0).contains(&p) {
-        Ok(p)
-    } else {
-        Err(format!("must be between 0 and 1, got {p}"))
-    }
-}
-
-fn parse_account_id(s: &str) -> Result<String, String> {
-    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(s.to_string())
-    } else {
-        Err("an AWS account id is 12 digits".into())
-    }
-}
-
-impl EmulatorArgs {
-    fn into_config(self, region: Option<String>) -> EmulatorConfig {
-        EmulatorConfig {
-            listen: self.listen,
-            state_file: self.state,
-            region: region.unwrap_or_else(|| emulator::DEFAULT_REGION.to_string()),
-            account_id: self.account_id,
-            quotas: self.quotas,
-            latency: Duration::from_millis(self.latency_ms),
-            fault_rate: self.fault_rate,
-            seed: self.seed,
-            logging_config_delay: Duration::from_millis(self.logging_config_delay_ms),
-            request_log_file: self.request_log,
-            room_quota: self.room_quota,
-            logging_configuration_quota: self.logging_configuration_quota,
-            lambda_endpoint: self.lambda_endpoint,
-            lambda_timeout: Duration::from_millis(self.lambda_timeout_ms),
-            chat_token_validity: Duration::from_millis(self.chat_token_validity_ms),
-            chat_session_minute: Duration::from_millis(self.chat_session_minute_ms),
-        }
-    }
 }
 
 /// Parses the command line, runs the command, maps the outcome to an exit code.
@@ -454,7 +265,7 @@ fn is_broken_pipe(report: &Error) -> bool {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("emulator: {0}")]
 #[diagnostic(code(ivsctl::emulator))]
-struct EmulatorError(emulator::StartError);
+struct EmulatorError(crate::emulator::StartError);
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
@@ -496,7 +307,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Emulator(args) => {
             let config = args.into_config(global.region);
             runtime()?
-                .block_on(emulator::run(config))
+                .block_on(crate::emulator::run(config))
                 .map_err(EmulatorError)?;
             Ok(ExitStatus::Success)
         }
@@ -642,7 +453,9 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::Quotas;
     use clap::CommandFactory;
+    use std::time::Duration;
 
     #[test]
     fn cli_is_well_formed() {
