@@ -146,7 +146,8 @@ fn every_field_difference_shows_exactly_that_field() {
                 sets(&ctx, &c["changes"])
             ));
         }
-        let summary = json!({"add": 0, "change": updated.len(), "destroy": 0});
+        let summary =
+            json!({"add": 0, "change": updated.len(), "destroy": 0, "import": 0, "move": 0});
         assert_eq!(doc["summary"], summary, "{what}");
         out.code(if updated.is_empty() { 0 } else { 2 });
         // The human plan shows the same resources.

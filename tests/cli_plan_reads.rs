@@ -297,6 +297,7 @@ rooms:
             "resource_changes",
             "stack",
             "summary",
+            "warnings",
             "without_record"
         ]
     );
