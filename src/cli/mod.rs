@@ -107,6 +107,8 @@ pub enum Command {
     Destroy(DestroyCmd),
     /// Take an existing resource into the stack by writing its ownership tags (nothing else).
     Import(ImportCmd),
+    /// Stop managing resources without deleting them: remove ivsctl's tags (nothing else).
+    Forget(ForgetCmd),
     /// Print the live resources of a stack as a manifest (planning it shows no changes).
     Export(ExportCmd),
     /// Chat operations on a room: tokens, events, message deletion, user disconnection.
@@ -202,6 +204,20 @@ pub struct ImportCmd {
     /// The ARN of the existing resource.
     #[arg(value_name = "ARN")]
     pub arn: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetCmd {
+    /// Manifest file or directory (gives the stack, and its region).
+    #[arg(short = 'f', long = "file", value_name = "FILE", required = true, action = clap::ArgAction::Append)]
+    pub files: Vec<PathBuf>,
+    /// rooms.KEY or loggingConfigurations.KEY (STACK/rooms.KEY when the files declare several
+    /// stacks); repeatable.
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub addresses: Vec<String>,
+    /// Forget protected resources too.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -364,6 +380,14 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 arn: cmd.arn,
             };
             runtime()?.block_on(commands::import::run(&globals, &args, &mut out))
+        }
+        Command::Forget(cmd) => {
+            let args = commands::forget::ForgetArgs {
+                files: cmd.files,
+                addresses: cmd.addresses,
+                force: cmd.force,
+            };
+            runtime()?.block_on(commands::forget::run(&globals, &args, &mut out))
         }
         Command::Chat(cmd) => {
             let (room, request) = match cmd {

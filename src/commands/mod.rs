@@ -7,6 +7,7 @@ pub mod apply;
 pub mod chat;
 pub mod chat_stream;
 pub mod export;
+pub mod forget;
 pub mod import;
 pub mod pipeline;
 pub mod plan;
