@@ -1,6 +1,8 @@
 //! The invalid-manifest corpus: every `tests/manifests/invalid/NAME.yaml` must
 //! fail to load, without panicking, and render exactly as
 //! `tests/manifests/invalid/NAME.stderr` (plain, 100 columns, as `--no-color`).
+//! A directory `NAME/` is loaded as a workspace (several files, maybe
+//! several stacks), with `NAME.stderr` next to it.
 //!
 //! After a deliberate change to the messages, rerun with `IVSCTL_BLESS=1` to
 //! rewrite the expected files, and read the diff.
@@ -9,7 +11,7 @@ use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use ivsctl::manifest::{load_files, render_plain};
+use ivsctl::manifest::{load_files, load_workspace, render_plain, Vars};
 
 const DIR: &str = "tests/manifests/invalid";
 
@@ -23,7 +25,7 @@ fn corpus() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(DIR)
         .expect("the invalid corpus directory")
         .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") || p.is_dir())
         .collect();
     files.sort();
     files
@@ -41,7 +43,13 @@ fn invalid_manifests_fail_with_the_expected_diagnostics() {
     for yaml in &files {
         let name = yaml.display().to_string();
         let expected_path = yaml.with_extension("stderr");
-        let result = catch_unwind(AssertUnwindSafe(|| load_files(std::slice::from_ref(yaml))));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if yaml.is_dir() {
+                load_workspace(std::slice::from_ref(yaml), &Vars::default()).map(|_| ())
+            } else {
+                load_files(std::slice::from_ref(yaml)).map(|_| ())
+            }
+        }));
         let rendered = match result {
             Err(_) => {
                 failures.push(format!("{name}: panicked"));
@@ -65,11 +73,17 @@ fn invalid_manifests_fail_with_the_expected_diagnostics() {
                             issue.message()
                         ));
                     }
+                    if issue.code_str() == "manifest::invalid" {
+                        failures.push(format!(
+                            "{name}: an error without a code of its kind: {}",
+                            issue.message()
+                        ));
+                    }
                 }
                 render_plain(&err)
             }
         };
-        if !rendered.contains(&format!("[{name}:")) {
+        if !rendered.contains(&format!("[{name}")) {
             failures.push(format!(
                 "{name}: the rendering does not name the file with a position"
             ));
@@ -101,7 +115,9 @@ fn every_expected_output_has_its_manifest() {
         .expect("the invalid corpus directory")
         .map(|e| e.expect("a directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "stderr"))
-        .filter(|p| !Path::new(&p.with_extension("yaml")).exists())
+        .filter(|p| {
+            !Path::new(&p.with_extension("yaml")).exists() && !p.with_extension("").is_dir()
+        })
         .map(|p| p.display().to_string())
         .collect();
     assert!(

@@ -1,14 +1,16 @@
-//! Raw manifest types (already validated) -> the desired model: defaults
-//! applied, files merged into one stack, references classified.
+//! Raw manifest types (already validated) -> the desired model: API
+//! defaults applied, files merged into one stack, references classified,
+//! `moved` entries read. (The stack's `defaults` were applied to the tree
+//! before the typed read: see `workspace.rs`.)
 
 use crate::model::{
-    DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
-    LoggingConfigurationRef, MessageReviewHandler, DEFAULT_MAXIMUM_MESSAGE_LENGTH,
+    Address, DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
+    LoggingConfigurationRef, MessageReviewHandler, Move, DEFAULT_MAXIMUM_MESSAGE_LENGTH,
     DEFAULT_MAXIMUM_MESSAGE_RATE_PER_SECOND,
 };
 
 use super::raw::{
-    RawDestination, RawFallbackResult, RawLoggingConfiguration, RawManifest, RawRoom,
+    RawDestination, RawFallbackResult, RawLoggingConfiguration, RawManifest, RawMove, RawRoom,
 };
 
 /// Merges validated files into one stack. Validation has ruled out every
@@ -32,8 +34,23 @@ pub fn merge(files: Vec<RawManifest>) -> DesiredStack {
             let room = room(&key, raw);
             desired.rooms.insert(key, room);
         }
+        desired
+            .moved
+            .extend(file.moved.unwrap_or_default().into_iter().filter_map(moved));
     }
     desired
+}
+
+/// Validation has checked the form of every entry.
+fn moved(raw: RawMove) -> Option<Move> {
+    match (raw.from, raw.to, raw.from_stack) {
+        (Some(from), Some(to), None) => Some(Move::Address {
+            from: Address::parse(&from)?,
+            to: Address::parse(&to)?,
+        }),
+        (None, None, Some(from_stack)) => Some(Move::Stack { from_stack }),
+        _ => None,
+    }
 }
 
 fn logging_configuration(key: &str, raw: RawLoggingConfiguration) -> DesiredLoggingConfiguration {
@@ -42,7 +59,7 @@ fn logging_configuration(key: &str, raw: RawLoggingConfiguration) -> DesiredLogg
         destination: destination(raw.destination),
         tags: raw.tags.unwrap_or_default(),
         protect: raw.protect.unwrap_or(false),
-        import: None,
+        import: raw.import,
     }
 }
 
@@ -86,6 +103,11 @@ fn room(key: &str, raw: RawRoom) -> DesiredRoom {
             .map(|entry| {
                 if entry.starts_with("arn:") {
                     LoggingConfigurationRef::Arn(entry)
+                } else if let Some((stack, key)) = entry.split_once('/') {
+                    LoggingConfigurationRef::Stack {
+                        stack: stack.to_string(),
+                        key: key.to_string(),
+                    }
                 } else {
                     LoggingConfigurationRef::Key(entry)
                 }
@@ -93,7 +115,7 @@ fn room(key: &str, raw: RawRoom) -> DesiredRoom {
             .collect(),
         tags: raw.tags.unwrap_or_default(),
         protect: raw.protect.unwrap_or(false),
-        import: None,
+        import: raw.import,
     }
 }
 

@@ -1,7 +1,9 @@
-//! Checks that need the whole stack: its files agree on `stack` and `region`,
-//! no key (resource or stack tag) is declared twice, every room's reference
-//! names a logging configuration of the stack, and no resource would carry
-//! more tags than the API allows once the stack's and ivsctl's tags are added.
+//! Checks that need the whole stack (the files that declare one `stack`):
+//! they agree on `region`, no key (resource or stack tag) is declared twice,
+//! every room's reference names a logging configuration of the stack, and no
+//! resource would carry more tags than the API allows once the stack's, the
+//! defaults' and ivsctl's tags are added. The checks of `defaults`, `moved`
+//! and `import` are in `stackwide.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,25 +11,38 @@ use crate::model::{ResourceType, MAX_TAGS_PER_RESOURCE};
 
 use super::diagnostics::{did_you_mean, Issue, Path, SourceFile};
 use super::read::Located;
+use super::stackwide::{self, StackDefaults};
 use super::validate::{FileFacts, ResourceFacts};
 
 /// The tags ivsctl puts on every resource: `ivsctl:stack`, `ivsctl:key` and
 /// the applied record, `ivsctl:applied`.
 const OWNERSHIP_TAGS: usize = 3;
 
-/// `files` are the files that parsed; `complete` is false when another file
-/// could not be parsed, and then references are not checked (their target
-/// may be in the unreadable file).
-pub fn check(files: &[(&SourceFile, &FileFacts)], complete: bool) -> Vec<Issue> {
+/// `files` are the files of one stack that parsed; `complete` is false when
+/// some file could not be parsed (or its stack read), and then references
+/// and `moved` targets are not checked (their target may be in that file).
+pub fn check(stack: &str, files: &[(&SourceFile, &FileFacts)], complete: bool) -> Vec<Issue> {
     let mut issues = Vec::new();
-    same_value(files, |f| f.stack.as_ref(), "stack", &mut issues);
     same_value(files, |f| f.region.as_ref(), "region", &mut issues);
     let stack_tags = stack_tags(files, &mut issues);
     resource_keys(files, &mut issues);
+    let defaults = stackwide::defaults(files, &mut issues);
     if complete {
         references(files, &mut issues);
     }
-    tag_budget(files, &stack_tags, &mut issues);
+    stackwide::own_stack_references(stack, files, &mut issues);
+    stackwide::missing_destinations(files, &defaults, &mut issues);
+    stackwide::import_regions(files, &mut issues);
+    stackwide::moved(stack, files, complete, &mut issues);
+    tag_budget(files, &stack_tags, &defaults, &mut issues);
+    issues
+}
+
+/// Files loaded as one stack declare the same `stack`. `workspace` says
+/// that the caller could have loaded them as several stacks instead.
+pub fn same_stack(files: &[(&SourceFile, &FileFacts)]) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    same_value(files, |f| f.stack.as_ref(), "stack", &mut issues);
     issues
 }
 
@@ -38,6 +53,15 @@ fn same_value<'a>(
     field: &str,
     issues: &mut Vec<Issue>,
 ) {
+    let (help, code) = match field {
+        "stack" => (
+            "; a directory tree may hold several stacks when they are loaded as a \
+             workspace (its files are then grouped by `stack`), but here all files form \
+             one stack",
+            "manifest::several_stacks",
+        ),
+        _ => ("", "manifest::region_mismatch"),
+    };
     let mut first: Option<(&SourceFile, &Located<String>)> = None;
     for (file, facts) in files {
         let Some(value) = get(facts) else { continue };
@@ -52,9 +76,10 @@ fn same_value<'a>(
                         format!("`{field}` differs between the manifest's files"),
                     )
                     .help(format!(
-                        "every file of one manifest declares the same {field}; {} says `{}`",
+                        "every file of one manifest declares the same {field}; {} says `{}`{help}",
                         first_file.name, first_value.value
                     ))
+                    .code(code)
                     .note(
                         first_file,
                         first_value.span.clone(),
@@ -89,6 +114,7 @@ fn stack_tags<'a>(
                         "`{}` is already a stack tag in {}; keep it in one file",
                         key.value, first_file.name
                     ))
+                    .code("manifest::duplicate_stack_tag")
                     .note(
                         first_file,
                         first.span.clone(),
@@ -114,9 +140,7 @@ fn resource_keys(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
     for (file, facts) in files {
         for resource in &facts.resources {
             let id = (resource.resource_type, resource.key.value.as_str());
-            let address = Path::root()
-                .child(resource.resource_type.section())
-                .child(&resource.key.value);
+            let address = resource.address();
             match seen.get(&id) {
                 Some((first_file, first)) => {
                     let message = format!("{address} is declared in two files");
@@ -134,6 +158,7 @@ fn resource_keys(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
                             message,
                         )
                         .help(help)
+                        .code("manifest::duplicate_resource")
                         .note(
                             first_file,
                             first.key.span.clone(),
@@ -161,7 +186,7 @@ fn references(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
         .collect();
     for (file, facts) in files {
         for reference in &facts.references {
-            if keys.contains(reference.key.value.as_str()) {
+            if reference.stack.is_some() || keys.contains(reference.key.value.as_str()) {
                 continue;
             }
             let help = match did_you_mean(&reference.key.value, keys.iter().copied()) {
@@ -172,17 +197,14 @@ fn references(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
                     .to_string(),
                 None => format!(
                     "this stack's logging configurations are: {}; or give the ARN of an \
-                     existing one",
+                     existing one, or `STACK/KEY` for another stack's",
                     keys.iter()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             };
-            let path = Path::root()
-                .child("rooms")
-                .child(&reference.room)
-                .child("loggingConfigurations");
+            let path = &reference.list;
             issues.push(
                 Issue::new(
                     file,
@@ -193,17 +215,19 @@ fn references(files: &[(&SourceFile, &FileFacts)], issues: &mut Vec<Issue>) {
                         reference.key.value
                     ),
                 )
-                .help(help),
+                .help(help)
+                .code("manifest::unknown_reference"),
             );
         }
     }
 }
 
-/// Stack tags + resource tags (resource wins on a shared key) + ownership tags
-/// (+ `ivsctl:protect`) fit within the API's limit of tags per resource.
+/// Stack tags + the defaults' tags + resource tags (one per key) + ownership
+/// tags (+ `ivsctl:protect`) fit within the API's limit of tags per resource.
 fn tag_budget(
     files: &[(&SourceFile, &FileFacts)],
     stack_tags: &BTreeMap<&str, (&SourceFile, &Located<String>)>,
+    defaults: &StackDefaults<'_>,
     issues: &mut Vec<Issue>,
 ) {
     if stack_tags.len() + OWNERSHIP_TAGS > MAX_TAGS_PER_RESOURCE {
@@ -222,22 +246,37 @@ fn tag_budget(
                     MAX_TAGS_PER_RESOURCE - OWNERSHIP_TAGS
                 );
                 let label = format!("{n} stack tags");
-                issues.push(Issue::new(file, tags.field_span.clone(), label, message).help(help));
+                issues.push(
+                    Issue::new(file, tags.field_span.clone(), label, message)
+                        .help(help)
+                        .code("manifest::tag_budget"),
+                );
             }
         }
         return;
     }
     for (file, facts) in files {
         for resource in &facts.resources {
+            let of_type = defaults.of(resource.resource_type);
             let own: BTreeSet<&str> = resource
                 .tags
                 .iter()
                 .flat_map(|t| &t.keys)
                 .map(|k| k.value.as_str())
                 .collect();
-            let overriding = own.iter().filter(|k| stack_tags.contains_key(*k)).count();
-            let ivsctl = OWNERSHIP_TAGS + usize::from(resource.protect);
-            let total = stack_tags.len() + own.len() - overriding + ivsctl;
+            let inherited: BTreeSet<&str> = stack_tags
+                .keys()
+                .copied()
+                .chain(of_type.tags.iter().copied())
+                .collect();
+            let overriding = own.iter().filter(|k| inherited.contains(*k)).count();
+            let protect = if resource.written.contains(&"protect") {
+                resource.protect
+            } else {
+                of_type.protect.unwrap_or(false)
+            };
+            let ivsctl = OWNERSHIP_TAGS + usize::from(protect);
+            let total = inherited.len() + own.len() - overriding + ivsctl;
             if total <= MAX_TAGS_PER_RESOURCE {
                 continue;
             }
@@ -250,20 +289,32 @@ fn tag_budget(
                 .map_or(resource.key.span.clone(), |t| t.field_span.clone());
             let message =
                 format!("{address} would carry {total} tags, more than {MAX_TAGS_PER_RESOURCE}");
-            let protect = if resource.protect {
+            let protect = if protect {
                 " (protect: true adds `ivsctl:protect`)"
             } else {
                 ""
             };
+            let (defaults_part, overridden) = if of_type.tags.is_empty() {
+                (String::new(), "stack tags")
+            } else {
+                (
+                    format!(" + {}", count(of_type.tags.len(), "default tag")),
+                    "stack or default tags",
+                )
+            };
             let help = format!(
-                "{} + {} ({overriding} of them overriding stack tags) + {ivsctl} ivsctl \
-                 tags{protect}; at most {MAX_TAGS_PER_RESOURCE} per resource: remove {}",
+                "{}{defaults_part} + {} ({overriding} of them overriding {overridden}) + {ivsctl} \
+                 ivsctl tags{protect}; at most {MAX_TAGS_PER_RESOURCE} per resource: remove {}",
                 count(stack_tags.len(), "stack tag"),
                 count(own.len(), "own tag"),
                 total - MAX_TAGS_PER_RESOURCE
             );
             let label = format!("{total} tags in all");
-            issues.push(Issue::new(file, span, label, message).help(help));
+            issues.push(
+                Issue::new(file, span, label, message)
+                    .help(help)
+                    .code("manifest::tag_budget"),
+            );
         }
     }
 }

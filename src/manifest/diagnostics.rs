@@ -6,11 +6,12 @@
 //! all at once instead of one per run.
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
-use super::spanned::Span;
+use super::spanned::{Span, Via, ViaKind};
 
 /// One manifest file's name (as the user gave it) and text.
 #[derive(Debug, Clone)]
@@ -36,11 +37,7 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = floor_char_boundary(&self.text, offset);
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, column)
+        line_col_in(&self.text, offset)
     }
 }
 
@@ -53,19 +50,19 @@ fn floor_char_boundary(text: &str, offset: usize) -> usize {
 }
 
 /// One problem in a manifest.
-#[derive(Debug, thiserror::Error, Diagnostic)]
+#[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Issue {
     message: String,
-    #[source_code]
+    /// A stable code per kind of problem, e.g. `manifest::unknown_field`.
+    code: &'static str,
     src: NamedSource<Arc<String>>,
+    /// The file's text, for line and column numbers of every label.
+    file_text: Arc<String>,
     /// The primary label first; others (e.g. "first defined here") after it.
-    #[label(collection)]
     labels: Vec<LabeledSpan>,
-    #[help]
     help: Option<String>,
     /// Places in other files that the problem involves.
-    #[related]
     notes: Vec<Note>,
     file: usize,
     offset: usize,
@@ -83,37 +80,81 @@ pub struct Note {
     src: NamedSource<Arc<String>>,
     #[label(collection)]
     labels: Vec<LabeledSpan>,
+    file_text: Arc<String>,
+}
+
+impl Diagnostic for Issue {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.notes.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.notes.iter().map(|n| n as &dyn Diagnostic)))
+        }
+    }
 }
 
 impl Issue {
-    /// An issue whose primary label underlines `span` of `file`.
+    /// An issue whose primary label underlines `span` of `file`. A span in
+    /// a copy of an anchored node (an alias or a merge) also gets a label at
+    /// the copy's use.
     pub fn new(
         file: &SourceFile,
-        span: Span,
+        span: impl Into<Span>,
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        let span = clamp(file, span);
-        Issue {
+        let span: Span = span.into();
+        let range = clamp(file, span.range());
+        let mut issue = Issue {
             message: message.into(),
+            code: "manifest::invalid",
             src: file.named_source(),
+            file_text: Arc::clone(&file.text),
             labels: vec![LabeledSpan::new_primary_with_span(
                 Some(label.into()),
-                span.clone(),
+                range.clone(),
             )],
             help: None,
             notes: Vec::new(),
             file: file.index,
-            offset: span.start,
-            location: Some(file.line_col(span.start)),
+            offset: range.start,
+            location: Some(file.line_col(range.start)),
+        };
+        if let Some(via) = &span.via {
+            issue = issue.via(file, via);
         }
+        issue
     }
 
     /// An issue about a file as a whole (it cannot be read, ...): no snippet.
     pub fn whole_file(file: &SourceFile, message: impl Into<String>) -> Self {
         Issue {
             message: message.into(),
+            code: "manifest::invalid",
             src: file.named_source(),
+            file_text: Arc::clone(&file.text),
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
@@ -123,17 +164,52 @@ impl Issue {
         }
     }
 
+    /// Sets the diagnostic code: `manifest::KIND`.
+    pub fn code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// A second label in the same file.
-    pub fn also(mut self, file: &SourceFile, span: Span, label: impl Into<String>) -> Self {
+    pub fn also(
+        mut self,
+        file: &SourceFile,
+        span: impl Into<Span>,
+        label: impl Into<String>,
+    ) -> Self {
+        let span: Span = span.into();
         self.labels.push(LabeledSpan::new_with_span(
             Some(label.into()),
-            clamp(file, span),
+            clamp(file, span.range()),
         ));
+        if let Some(via) = &span.via {
+            self = self.via(file, via);
+        }
+        self
+    }
+
+    /// The label at the use of an aliased or merged value.
+    fn via(mut self, file: &SourceFile, via: &Via) -> Self {
+        let range = clamp(file, via.span.clone());
+        if self
+            .labels
+            .iter()
+            .any(|l| l.offset() == range.start && l.len() == range.len())
+        {
+            return self;
+        }
+        let alias = file.text.get(range.clone()).unwrap_or("the alias");
+        let label = match via.kind {
+            ViaKind::Alias => format!("used here through `{alias}`"),
+            ViaKind::Merge => format!("merged here through `{alias}`"),
+        };
+        self.labels
+            .push(LabeledSpan::new_with_span(Some(label), range));
         self
     }
 
@@ -141,23 +217,38 @@ impl Issue {
     pub fn note(
         mut self,
         file: &SourceFile,
-        span: Span,
+        span: impl Into<Span>,
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let span: Span = span.into();
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(label.into()),
+            clamp(file, span.range()),
+        )];
+        if let Some(via) = &span.via {
+            let range = clamp(file, via.span.clone());
+            labels.push(LabeledSpan::new_with_span(
+                Some("used here".to_string()),
+                range,
+            ));
+        }
         self.notes.push(Note {
             message: message.into(),
             src: file.named_source(),
-            labels: vec![LabeledSpan::new_primary_with_span(
-                Some(label.into()),
-                clamp(file, span),
-            )],
+            labels,
+            file_text: Arc::clone(&file.text),
         });
         self
     }
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The diagnostic code, e.g. `manifest::unknown_field`.
+    pub fn code_str(&self) -> &'static str {
+        self.code
     }
 
     pub fn help_text(&self) -> Option<&str> {
@@ -177,12 +268,123 @@ impl Issue {
         self.location
     }
 
+    /// The byte offset of the primary label.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
     fn sort_key(&self) -> (usize, usize) {
         (self.file, self.offset)
     }
+
+    /// This issue as plain data (see [`DiagnosticData`]).
+    pub fn data(&self) -> DiagnosticData {
+        let (line, column) = self.location.unwrap_or((1, 1));
+        let end = self.labels.first().map(|l| l.offset() + l.len());
+        let (end_line, end_column) = match end {
+            Some(end) => line_col_in(&self.file_text, end),
+            None => (line, column),
+        };
+        let mut related = Vec::new();
+        for label in self.labels.iter().skip(1) {
+            related.push(RelatedLocation::new(
+                label.label().unwrap_or(""),
+                self.file_name(),
+                &self.file_text,
+                label.offset(),
+            ));
+        }
+        for note in &self.notes {
+            for label in &note.labels {
+                let message = match label.label() {
+                    Some(l) if label.primary() => format!("{}: {l}", note.message),
+                    Some(l) => l.to_string(),
+                    None => note.message.clone(),
+                };
+                related.push(RelatedLocation::new(
+                    &message,
+                    note.src.name(),
+                    &note.file_text,
+                    label.offset(),
+                ));
+            }
+        }
+        DiagnosticData {
+            severity: "error".to_string(),
+            code: self.code.to_string(),
+            message: self.message.clone(),
+            help: self.help.clone(),
+            label: self
+                .labels
+                .first()
+                .and_then(|l| l.label())
+                .map(str::to_string),
+            file: self.file_name().to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            related,
+        }
+    }
 }
 
-fn clamp(file: &SourceFile, span: Span) -> Span {
+/// One manifest problem as plain data: what `--output json` and GitHub
+/// workflow commands print.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticData {
+    /// Always `"error"`.
+    pub severity: String,
+    /// A stable code per kind of problem, e.g. `manifest::unknown_field`.
+    pub code: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// The text under the underline, e.g. "unknown field".
+    pub label: Option<String>,
+    /// The file's name, as given.
+    pub file: String,
+    /// 1-based; characters, not bytes. 1:1 for a problem with a whole file.
+    pub line: usize,
+    pub column: usize,
+    /// Where the underline ends (exclusive), 1-based, in characters.
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Other places the problem involves: a first declaration, the use of an
+    /// aliased value, the anchor a merge comes from.
+    pub related: Vec<RelatedLocation>,
+}
+
+/// A second place a [`DiagnosticData`] involves.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RelatedLocation {
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl RelatedLocation {
+    fn new(message: &str, file: &str, text: &str, offset: usize) -> Self {
+        let (line, column) = line_col_in(text, offset);
+        RelatedLocation {
+            message: message.to_string(),
+            file: file.to_string(),
+            line,
+            column,
+        }
+    }
+}
+
+fn line_col_in(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn clamp(file: &SourceFile, span: Range<usize>) -> Range<usize> {
     let start = floor_char_boundary(&file.text, span.start);
     let end = floor_char_boundary(&file.text, span.end.max(start));
     start..end
@@ -191,6 +393,7 @@ fn clamp(file: &SourceFile, span: Span) -> Span {
 /// Every problem found in a manifest (one file or several).
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{summary}")]
+#[diagnostic(code(manifest::invalid))]
 pub struct ManifestError {
     summary: String,
     #[related]
@@ -223,6 +426,11 @@ impl ManifestError {
 
     pub fn errors(&self) -> &[Issue] {
         &self.errors
+    }
+
+    /// Every problem as plain data, in the order they are rendered.
+    pub fn diagnostics(&self) -> Vec<DiagnosticData> {
+        self.errors.iter().map(Issue::data).collect()
     }
 }
 

@@ -8,13 +8,16 @@
 //! passes agree, and `name:` left empty means "the default".
 
 use super::diagnostics::{did_you_mean, Issue, Path, SourceFile};
-use super::scalar::{resolve, Kind};
+use super::scalar::{resolve, resolve_plain, Kind};
 use super::spanned::{Node, NodeKind, Span};
 
 /// The validation context of one file: where issues go.
 pub struct Cx<'a> {
     pub file: &'a SourceFile,
     pub issues: Vec<Issue>,
+    /// Places already reported (values with unresolved variables): issues
+    /// starting there are follow-ons, dropped.
+    pub quiet: Vec<std::ops::Range<usize>>,
 }
 
 /// A value and where it was written.
@@ -41,12 +44,27 @@ impl Field<'_> {
 /// A plain, untagged null. A tagged empty value (`!!int` with nothing after
 /// it) is not null to serde_yaml, so it is not absent here either: the
 /// typed reads then report its tag.
+/// A substituted value (`${NAME}`) is never null: it is text.
 pub fn is_null(node: &Node) -> bool {
     match &node.kind {
         NodeKind::Scalar { value, plain } => {
-            node.tag.is_none() && resolve(value, *plain, None) == Kind::Null
+            node.tag.is_none() && !node.substituted && resolve(value, *plain, None) == Kind::Null
         }
         _ => false,
+    }
+}
+
+/// What a scalar means where a number or boolean is expected: its YAML kind,
+/// or, for text substituted from variables, what that text reads as when
+/// written plain (the empty text is then an empty string, not null).
+pub fn scalar_kind(node: &Node) -> Kind {
+    match &node.kind {
+        NodeKind::Scalar { value, .. } if node.substituted => match resolve_plain(value) {
+            Kind::Null => Kind::Str,
+            kind => kind,
+        },
+        NodeKind::Scalar { value, plain } => resolve(value, *plain, node.tag.as_deref()),
+        _ => Kind::Str,
     }
 }
 
@@ -54,11 +72,16 @@ pub fn is_null(node: &Node) -> bool {
 /// "a string `\"42\"`" (scalars as written, quotes included).
 pub fn describe(node: &Node, text: &str) -> String {
     match &node.kind {
+        NodeKind::Scalar { value, .. } if node.substituted => {
+            let written = text.get(node.span.range()).unwrap_or("");
+            format!("`{}` (from `{}`)", shorten(value), shorten(written))
+        }
         NodeKind::Scalar { value, plain } => match resolve(value, *plain, node.tag.as_deref()) {
             Kind::Null => "nothing (null)".to_string(),
             kind => {
                 let written = text
-                    .get(node.span.clone())
+                    .get(node.span.range())
+                    .map(without_anchor)
                     .filter(|s| !s.is_empty())
                     .unwrap_or(value);
                 format!("{} `{}`", kind.describe(), shorten(written))
@@ -66,6 +89,16 @@ pub fn describe(node: &Node, text: &str) -> String {
         },
         NodeKind::Sequence(_) => "a list".to_string(),
         NodeKind::Mapping(_) => "a mapping".to_string(),
+    }
+}
+
+/// `&name value` -> `value`: a node's text starts with its anchor.
+fn without_anchor(written: &str) -> &str {
+    match written.strip_prefix('&') {
+        Some(rest) => rest
+            .split_once([' ', '\t', '\n'])
+            .map_or("", |(_, v)| v.trim_start()),
+        None => written,
     }
 }
 
@@ -83,6 +116,7 @@ impl<'a> Cx<'a> {
         Cx {
             file,
             issues: Vec::new(),
+            quiet: Vec::new(),
         }
     }
 
@@ -90,12 +124,20 @@ impl<'a> Cx<'a> {
         &self.file.text
     }
 
-    pub fn issue(&self, span: Span, label: impl Into<String>, message: impl Into<String>) -> Issue {
+    pub fn issue(
+        &self,
+        span: impl Into<Span>,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Issue {
         Issue::new(self.file, span, label, message)
     }
 
     pub fn push(&mut self, issue: Issue) {
-        self.issues.push(issue);
+        let at = issue.offset();
+        if !self.quiet.iter().any(|r| r.contains(&at)) {
+            self.issues.push(issue);
+        }
     }
 
     /// 1-based line of a byte offset.
@@ -120,6 +162,9 @@ impl<'a> Cx<'a> {
             return Vec::new();
         };
         let mut out: Vec<Field<'n>> = Vec::new();
+        // Where each key is in `out`: a mapping of rooms can be large.
+        let mut seen: std::collections::HashMap<&'n str, usize> =
+            std::collections::HashMap::with_capacity(entries.len());
         for entry in entries {
             let NodeKind::Scalar { value: name, plain } = &entry.key.kind else {
                 let issue = self
@@ -133,7 +178,8 @@ impl<'a> Cx<'a> {
                     )
                     .help(format!(
                         "write each {what} as a plain word or a quoted string"
-                    ));
+                    ))
+                    .code("manifest::non_string_key");
                 self.push(issue);
                 continue;
             };
@@ -151,11 +197,12 @@ impl<'a> Cx<'a> {
                     .help(format!(
                         "quote it: `{}`",
                         super::scalar::double_quoted(name)
-                    ));
+                    ))
+                    .code("manifest::non_string_key");
                 self.push(issue);
                 continue;
             }
-            if let Some(first) = out.iter().find(|f| f.name == name.as_str()) {
+            if let Some(first) = seen.get(name.as_str()).map(|i| out[*i]) {
                 let first_line = self.line(first.key.span.start);
                 let in_path = if path.is_root() {
                     "at the top level".to_string()
@@ -170,10 +217,12 @@ impl<'a> Cx<'a> {
                 let issue = self
                     .issue(entry.key.span.clone(), "defined again here", message)
                     .also(self.file, first.key.span.clone(), "first defined here")
-                    .help(help);
+                    .help(help)
+                    .code("manifest::duplicate_key");
                 self.push(issue);
                 continue;
             }
+            seen.insert(name.as_str(), out.len());
             out.push(Field {
                 name,
                 key: &entry.key,
@@ -192,10 +241,12 @@ impl<'a> Cx<'a> {
         known: &[&'static str],
     ) -> Fields<'n> {
         let mut fields = Vec::new();
+        let mut names = Vec::new();
         let mut suggested = Vec::new();
         for field in self.entries(node, path, "key") {
-            if known.contains(&field.name) {
+            if let Some(name) = known.iter().find(|k| **k == field.name) {
                 fields.push(field);
+                names.push(*name);
                 continue;
             }
             let place = if path.is_root() {
@@ -216,10 +267,15 @@ impl<'a> Cx<'a> {
                     "unknown field",
                     format!("{place}: `{}`", shorten(field.name)),
                 )
-                .help(help);
+                .help(help)
+                .code("manifest::unknown_field");
             self.push(issue);
         }
-        Fields { fields, suggested }
+        Fields {
+            fields,
+            names,
+            suggested,
+        }
     }
 
     /// Reports a value of the wrong type.
@@ -239,7 +295,8 @@ impl<'a> Cx<'a> {
                     describe(field.value, self.text())
                 ),
             )
-            .help(help);
+            .help(help)
+            .code("manifest::wrong_type");
         self.push(issue);
     }
 }
@@ -247,6 +304,8 @@ impl<'a> Cx<'a> {
 /// The known fields found in a mapping, first occurrences only.
 pub struct Fields<'n> {
     fields: Vec<Field<'n>>,
+    /// The names of `fields`.
+    names: Vec<&'static str>,
     /// Fields that an unknown field was taken for a typo of.
     suggested: Vec<&'static str>,
 }
@@ -261,6 +320,11 @@ impl<'n> Fields<'n> {
     /// that looks like a typo of it: then "missing" would be noise.
     pub fn misspelled(&self, name: &str) -> bool {
         self.suggested.contains(&name)
+    }
+
+    /// The known fields written, null or not.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.names.clone()
     }
 
     /// The field unless it is absent or null.
@@ -284,7 +348,8 @@ const ALIASES: &[(&str, &str)] = &[
 fn hint(word: &str, known: &[&'static str]) -> Option<(String, &'static str)> {
     if word == "<<" {
         return Some((
-            "YAML merge keys (`<<`) are not supported; write the fields out".to_string(),
+            "a quoted `\"<<\"` is an ordinary key; write the merge key plain: `<<: *anchor`"
+                .to_string(),
             "",
         ));
     }

@@ -19,8 +19,12 @@ pub const ROOM_FIELDS: &[&str] = &[
     "loggingConfigurations",
     "tags",
     "protect",
+    "import",
 ];
-pub const LOGGING_CONFIGURATION_FIELDS: &[&str] = &["name", "destination", "tags", "protect"];
+pub const LOGGING_CONFIGURATION_FIELDS: &[&str] =
+    &["name", "destination", "tags", "protect", "import"];
+/// The fields `defaults` may not give: each resource's own.
+pub const NOT_DEFAULTABLE: &[&str] = &["name", "import"];
 const HANDLER_FIELDS: &[&str] = &["uri", "fallbackResult"];
 const DESTINATION_FIELDS: &[&str] = &["s3", "cloudWatchLogs", "firehose"];
 const DESTINATION_HELP: &str = "a destination is exactly one of `s3: {bucketName: ...}`, \
@@ -41,9 +45,12 @@ pub fn logging_configuration(
             &rules::LOGGING_CONFIGURATION_NAME,
         );
     }
+    let mut missing_destination = false;
     match fields.present("destination") {
         Some(field) => destination(cx, &field, &path.child("destination")),
         None if fields.misspelled("destination") => {}
+        // Absent: the stack's defaults may give one (checked per stack).
+        None if fields.get("destination").is_none() => missing_destination = true,
         None => {
             let span = fields
                 .get("destination")
@@ -54,14 +61,97 @@ pub fn logging_configuration(
                     "no destination",
                     format!("{path} has no `destination`"),
                 )
-                .help(format!("add `destination:`; {DESTINATION_HELP}"));
+                .help(format!("add `destination:`; {DESTINATION_HELP}"))
+                .code("manifest::destination_missing");
             cx.push(issue);
         }
     }
-    resource_common(cx, key, &fields, path, ResourceType::LoggingConfiguration)
+    let import = import(cx, &fields, path, ResourceType::LoggingConfiguration);
+    let mut facts = resource_common(cx, key, &fields, path, ResourceType::LoggingConfiguration);
+    facts.import = import;
+    facts.missing_destination = missing_destination;
+    facts
 }
 
-fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
+/// The help for a logging configuration without a destination.
+pub fn destination_help() -> String {
+    format!(
+        "add `destination:`, or give one to every logging configuration of the stack under \
+         `defaults: {{loggingConfigurations: {{destination: ...}}}}`; {DESTINATION_HELP}"
+    )
+}
+
+/// `import: ARN`: an IVS Chat ARN of the resource's type. Its region is
+/// compared with the stack's per stack.
+fn import(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_>,
+    path: &Path,
+    resource_type: ResourceType,
+) -> Option<Located<String>> {
+    let field = fields.present("import")?;
+    let path = path.child("import");
+    // (rule, what it imports, the other type's ARN resource prefix and name)
+    let (rule, kind, other, other_name) = match resource_type {
+        ResourceType::Room => (
+            &rules::ROOM_ARN,
+            "room",
+            "logging-configuration",
+            "logging-configuration",
+        ),
+        ResourceType::LoggingConfiguration => (
+            &rules::LOGGING_CONFIGURATION_ARN,
+            "logging configuration",
+            "room",
+            "room",
+        ),
+    };
+    let value = cx.string(&field, &path, rule.help)?;
+    if rule.check(value.value).is_ok() {
+        return Some(owned(value));
+    }
+    let arn = value.value;
+    let (label, message, code) = if !arn.starts_with("arn:") {
+        (
+            "not an ARN",
+            format!("{path} must be an ARN, found `{}`", shorten(arn)),
+            "manifest::import_arn",
+        )
+    } else if !arn.starts_with("arn:aws:ivschat:") {
+        (
+            "not an IVS Chat ARN",
+            format!("{path} must be an IVS Chat ARN, found `{}`", shorten(arn)),
+            "manifest::import_arn",
+        )
+    } else if arn
+        .splitn(6, ':')
+        .nth(5)
+        .is_some_and(|r| r.starts_with(&format!("{other}/")))
+    {
+        (
+            "an ARN of another type",
+            format!("{path} is a {other_name} ARN, but a {kind} can only import a {kind}"),
+            "manifest::import_type",
+        )
+    } else {
+        (
+            "not in the expected form",
+            format!("invalid {path}: `{}`", shorten(arn)),
+            "manifest::import_arn",
+        )
+    };
+    let issue = cx
+        .issue(value.span.clone(), label, message)
+        .help(format!(
+            "import takes the ARN of an existing {kind} to adopt into this stack; {}",
+            rule.help
+        ))
+        .code(code);
+    cx.push(issue);
+    None
+}
+
+pub(super) fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
     let help = DESTINATION_HELP;
     let Some(map) = cx.mapping(field, path, false, help) else {
         return;
@@ -83,7 +173,8 @@ fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                     "no destination kind",
                     format!("{path} names no destination"),
                 )
-                .help(help);
+                .help(help)
+                .code("manifest::destination_missing");
             cx.push(issue);
         }
         [first, rest @ ..] => {
@@ -98,7 +189,8 @@ fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                         ),
                     )
                     .also(cx.file, first.key.span.clone(), "first destination")
-                    .help("a logging configuration delivers to exactly one destination; keep one");
+                    .help("a logging configuration delivers to exactly one destination; keep one")
+                    .code("manifest::destination_conflict");
                 cx.push(issue);
             }
         }
@@ -118,7 +210,8 @@ fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                     format!("no `{inner}`"),
                     format!("{kind_path} is empty"),
                 )
-                .help(example);
+                .help(example)
+                .code("manifest::no_value");
             cx.push(issue);
             continue;
         }
@@ -141,7 +234,8 @@ fn destination(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                         format!("no `{inner}`"),
                         format!("{kind_path} has no `{inner}`"),
                     )
-                    .help(format!("{example}; {}", rule.help));
+                    .help(format!("{example}; {}", rule.help))
+                    .code("manifest::missing_field");
                 cx.push(issue);
             }
         }
@@ -159,6 +253,20 @@ pub fn room(
     if let Some(field) = fields.present("name") {
         cx.checked_string(&field, &path.child("name"), &rules::ROOM_NAME);
     }
+    room_values(cx, &fields, path, references);
+    let import = import(cx, &fields, path, ResourceType::Room);
+    let mut facts = resource_common(cx, key, &fields, path, ResourceType::Room);
+    facts.import = import;
+    facts
+}
+
+/// The room fields `defaults.rooms` may give too.
+pub(super) fn room_values(
+    cx: &mut Cx<'_>,
+    fields: &Fields<'_>,
+    path: &Path,
+    references: &mut Vec<Reference>,
+) {
     if let Some(field) = fields.get("maximumMessageLength") {
         cx.integer(&field, &path.child(field.name), rules::MESSAGE_LENGTH);
     }
@@ -169,9 +277,8 @@ pub fn room(
         handler(cx, &field, &path.child(field.name));
     }
     if let Some(field) = fields.present("loggingConfigurations") {
-        room_logging_configurations(cx, key.name, &field, &path.child(field.name), references);
+        room_logging_configurations(cx, &field, &path.child(field.name), references);
     }
-    resource_common(cx, key, &fields, path, ResourceType::Room)
 }
 
 fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
@@ -192,7 +299,8 @@ fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                 )
                 .help(format!(
                     "add `uri: arn:aws:lambda:REGION:ACCOUNT:function:NAME`, or {NO_HANDLER}"
-                ));
+                ))
+                .code("manifest::missing_field");
             cx.push(issue);
         }
         Some(uri) => {
@@ -208,7 +316,8 @@ fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                     )
                     .help(format!(
                         "{NO_HANDLER}; an empty uri is how the API clears one"
-                    ));
+                    ))
+                    .code("manifest::empty_uri");
                 cx.push(issue);
             } else {
                 cx.checked_string(&uri, &uri_path, &rules::LAMBDA_ARN);
@@ -234,7 +343,8 @@ fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
                     "not ALLOW or DENY",
                     format!("invalid {fb_path}: `{}`", shorten(value.value)),
                 )
-                .help(help);
+                .help(help)
+                .code("manifest::invalid_value");
             cx.push(issue);
         }
     }
@@ -242,12 +352,12 @@ fn handler(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) {
 
 fn room_logging_configurations(
     cx: &mut Cx<'_>,
-    room: &str,
     field: &Field<'_>,
     path: &Path,
     references: &mut Vec<Reference>,
 ) {
-    let help = "write a list of logging-configuration keys or ARNs, e.g. `[archive]`";
+    let help = "write a list of logging-configuration keys, `STACK/KEY` references or ARNs, \
+                e.g. `[archive]`";
     let Some(items) = cx.sequence(field, path, help) else {
         return;
     };
@@ -263,7 +373,8 @@ fn room_logging_configurations(
             )
             .help(format!(
                 "a room has at most {MAX_LOGGING_CONFIGURATIONS_PER_ROOM} logging configurations"
-            ));
+            ))
+            .code("manifest::too_many_entries");
         cx.push(issue);
     }
     let mut seen: Vec<Located<&str>> = Vec::new();
@@ -273,7 +384,7 @@ fn room_logging_configurations(
             item,
             None,
             &item_path,
-            "an entry is a logging-configuration key or ARN",
+            "an entry is a logging-configuration key, `STACK/KEY` or an ARN",
         ) else {
             continue;
         };
@@ -289,23 +400,72 @@ fn room_logging_configurations(
                 .help(format!(
                     "the list is a set; `{}` is already listed on line {line}, remove one",
                     shorten(value.value)
-                ));
+                ))
+                .code("manifest::duplicate_entry");
             cx.push(issue);
             continue;
         }
         seen.push(value.clone());
         if value.value.starts_with("arn:") {
             cx.check_rule(&value, &item_path, &rules::LOGGING_CONFIGURATION_ARN);
+        } else if value.value.contains('/') {
+            if let Some(reference) = stack_reference(cx, &value, &item_path, path) {
+                references.push(reference);
+            }
         } else if cx.check_rule(&value, &item_path, &rules::LOGICAL_KEY) {
             references.push(Reference {
-                room: room.to_string(),
-                key: Located {
-                    value: value.value.to_string(),
-                    span: value.span,
-                },
+                list: path.to_string(),
+                key: owned(value),
+                stack: None,
             });
         }
     }
+}
+
+/// `STACK/KEY`: a logging configuration of another stack. Only its form is
+/// checked here; whether STACK declares KEY is known at plan time.
+fn stack_reference(
+    cx: &mut Cx<'_>,
+    value: &Located<&str>,
+    item_path: &Path,
+    list: &Path,
+) -> Option<Reference> {
+    let (stack, key) = value.value.split_once('/').unwrap_or((value.value, ""));
+    let ok = |s: &str, rule: &rules::StrRule| rule.check(s).is_ok();
+    if !ok(stack, &rules::STACK) || !ok(key, &rules::LOGICAL_KEY) {
+        let (label, what) = if !ok(stack, &rules::STACK) {
+            ("not a stack name", rules::STACK.help)
+        } else {
+            ("not a logical key", rules::LOGICAL_KEY.help)
+        };
+        let issue = cx
+            .issue(
+                value.span.clone(),
+                label,
+                format!(
+                    "malformed reference in {item_path}: `{}`",
+                    shorten(value.value)
+                ),
+            )
+            .help(format!(
+                "a reference to another stack's logging configuration is `STACK/KEY`, e.g. \
+                 `shared/archive`; {what}"
+            ))
+            .code("manifest::malformed_reference");
+        cx.push(issue);
+        return None;
+    }
+    Some(Reference {
+        list: list.to_string(),
+        key: Located {
+            value: key.to_string(),
+            span: value.span.clone(),
+        },
+        stack: Some(Located {
+            value: stack.to_string(),
+            span: value.span.clone(),
+        }),
+    })
 }
 
 /// `tags` and `protect`, common to both resource types.
@@ -331,6 +491,9 @@ fn resource_common(
         },
         tags,
         protect,
+        written: fields.names(),
+        import: None,
+        missing_destination: false,
     }
 }
 
@@ -358,7 +521,8 @@ pub fn tags(cx: &mut Cx<'_>, field: &Field<'_>, path: &Path) -> Option<TagFacts>
                     "reserved prefix",
                     format!("reserved tag key `{}` in {path}", shorten(entry.name)),
                 )
-                .help(format!("{reason}; choose another key"));
+                .help(format!("{reason}; choose another key"))
+                .code("manifest::reserved_tag_key");
             cx.push(issue);
             key_ok = false;
         }

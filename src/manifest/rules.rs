@@ -108,6 +108,7 @@ static REGION_RE: LazyLock<Regex> = LazyLock::new(|| regex(REGION_PATTERN));
 static LAMBDA_ARN_RE: LazyLock<Regex> = LazyLock::new(|| regex(LAMBDA_ARN_PATTERN));
 static LOGGING_CONFIGURATION_ARN_RE: LazyLock<Regex> =
     LazyLock::new(|| regex(LOGGING_CONFIGURATION_ARN_PATTERN));
+static ROOM_ARN_RE: LazyLock<Regex> = LazyLock::new(|| regex(ROOM_ARN_PATTERN));
 
 fn regex(pattern: &str) -> Regex {
     // The patterns are constants of this file, covered by its tests.
@@ -121,8 +122,14 @@ pub const NAME_PATTERN: &str = r"^[a-zA-Z0-9_-]*$";
 pub const BUCKET_NAME_PATTERN: &str = r"^[a-z0-9.-]+$";
 pub const LOG_GROUP_NAME_PATTERN: &str = r"^[.\-_/#A-Za-z0-9]+$";
 pub const DELIVERY_STREAM_NAME_PATTERN: &str = r"^[a-zA-Z0-9_.-]+$";
-/// An entry of a room's `loggingConfigurations`: a logical key or an ARN.
-pub const ROOM_LOGGING_CONFIGURATION_PATTERN: &str = r"^([a-zA-Z0-9_-]{1,128}|arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+)$";
+/// An entry of a room's `loggingConfigurations`: a logical key, `STACK/KEY`
+/// or an ARN.
+pub const ROOM_LOGGING_CONFIGURATION_PATTERN: &str = r"^([a-zA-Z0-9_-]{1,128}|[a-zA-Z0-9_-]{1,64}/[a-zA-Z0-9_-]{1,128}|arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+)$";
+pub const ROOM_ARN_PATTERN: &str = r"^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:room/[a-zA-Z0-9-]+$";
+/// A `moved` address: `rooms.KEY` or `loggingConfigurations.KEY`.
+pub const ADDRESS_PATTERN: &str = r"^(rooms|loggingConfigurations)\.[a-zA-Z0-9_-]{1,128}$";
+/// A variable's name (`vars`, `${NAME}`, `--var NAME=VALUE`).
+pub const VAR_NAME_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
 pub const REGION_PATTERN: &str = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$";
 pub const LAMBDA_ARN_PATTERN: &str = r"^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$";
 pub const LOGGING_CONFIGURATION_ARN_PATTERN: &str =
@@ -209,6 +216,28 @@ pub static LOGGING_CONFIGURATION_ARN: StrRule = StrRule {
            `arn:aws:ivschat:us-west-2:123456789012:logging-configuration/AbCdEf123456`",
     mismatch: "not a logging-configuration ARN",
 };
+
+pub static ROOM_ARN: StrRule = StrRule {
+    min: 1,
+    max: 128,
+    shape: Shape::Pattern(&ROOM_ARN_RE),
+    help: "a room ARN looks like `arn:aws:ivschat:us-west-2:123456789012:room/AbCdEf123456`",
+    mismatch: "not a room ARN",
+};
+
+/// The region of an ARN (`arn:PARTITION:SERVICE:REGION:...`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3)
+}
+
+/// True for a variable name: a letter or `_`, then letters, digits and `_`.
+pub fn is_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
 
 pub static TAG_KEY: StrRule = StrRule {
     min: 1,
@@ -316,13 +345,47 @@ mod tests {
         for ok in [
             "archive",
             "a_b-1",
+            "shared/archive",
             "arn:aws:ivschat:us-west-2:123456789012:logging-configuration/AbC1",
         ] {
             assert!(re.is_match(ok), "{ok}");
         }
-        for bad in ["a b", "arn:aws:ivschat:us-west-2:1:room/x", ""] {
+        for bad in [
+            "a b",
+            "arn:aws:ivschat:us-west-2:1:room/x",
+            "",
+            "a/b/c",
+            "/b",
+            "a/",
+        ] {
             assert!(!re.is_match(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn arns_names_and_addresses() {
+        let room = "arn:aws:ivschat:us-west-2:123456789012:room/AbC1";
+        assert_eq!(ROOM_ARN.check(room), Ok(()));
+        assert_eq!(arn_region(room), Some("us-west-2"));
+        assert_eq!(
+            ROOM_ARN.check("arn:aws:ivschat:us-west-2:1:logging-configuration/x"),
+            Err(Violation::NoMatch)
+        );
+        for ok in ["A", "_x", "LEN_2"] {
+            assert!(
+                is_var_name(ok) && regex(VAR_NAME_PATTERN).is_match(ok),
+                "{ok}"
+            );
+        }
+        for bad in ["", "2x", "a-b", "é"] {
+            assert!(
+                !is_var_name(bad) && !regex(VAR_NAME_PATTERN).is_match(bad),
+                "{bad}"
+            );
+        }
+        let address = regex(ADDRESS_PATTERN);
+        assert!(address.is_match("rooms.a-1") && address.is_match("loggingConfigurations.x"));
+        assert!(!address.is_match("room.a") && !address.is_match("rooms."));
     }
 
     #[test]

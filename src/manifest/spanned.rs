@@ -12,11 +12,77 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as CharSpan, Tag};
 
-/// A byte range in the source text.
-pub type Span = Range<usize>;
+/// A byte range in the source text, and, for a node copied from an anchor
+/// (an alias, or the entries a merge key brings in), where that copy is used:
+/// an error in the copy then points at both places.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub via: Option<Arc<Via>>,
+}
+
+/// Where a copy of an anchored node is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    /// The alias (`*name`) that brings the copy in.
+    pub span: Range<usize>,
+    pub kind: ViaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViaKind {
+    /// `key: *name`.
+    Alias,
+    /// `<<: *name`.
+    Merge,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end,
+            via: None,
+        }
+    }
+
+    /// An empty span at `offset`.
+    pub fn at(offset: usize) -> Self {
+        Span::new(offset, offset)
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The same place, starting at `start` (inside this span).
+    pub fn with_range(&self, start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end,
+            via: self.via.clone(),
+        }
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+}
 
 /// At most this many nodes per file, aliases expanded. A real manifest has a
 /// few hundred.
@@ -33,6 +99,9 @@ pub struct Node {
     pub span: Span,
     /// The node's explicit tag, spelled `!!str` for core-schema tags.
     pub tag: Option<String>,
+    /// A scalar whose text came from `${NAME}` variables: its value is the
+    /// substituted text, read as whatever type its field expects.
+    pub substituted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +125,8 @@ pub struct ParseError {
     pub label: &'static str,
     pub span: Span,
     pub help: String,
+    /// The diagnostic code (`manifest::syntax`, ...).
+    pub code: &'static str,
 }
 
 impl Node {
@@ -72,8 +143,35 @@ impl Node {
         match &self.kind {
             NodeKind::Scalar { .. } => !self.span.is_empty(),
             _ => text
-                .get(self.span.clone())
+                .get(self.span.range())
                 .is_some_and(|s| !s.trim_end().contains('\n') && !s.trim().is_empty()),
+        }
+    }
+
+    /// The scalar's value, if the node is a scalar.
+    pub fn scalar(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// True for the merge key `<<` (plain, untagged or tagged `!!merge`).
+    pub fn is_merge_key(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar { value, plain: true } if value == "<<")
+            && matches!(self.tag.as_deref(), None | Some("!!merge"))
+    }
+
+    /// Marks this node and everything under it as used through `via`.
+    pub fn set_via(&mut self, via: &Arc<Via>) {
+        self.span.via = Some(Arc::clone(via));
+        match &mut self.kind {
+            NodeKind::Scalar { .. } => {}
+            NodeKind::Sequence(items) => items.iter_mut().for_each(|n| n.set_via(via)),
+            NodeKind::Mapping(entries) => entries.iter_mut().for_each(|e| {
+                e.key.set_via(via);
+                e.value.set_via(via);
+            }),
         }
     }
 }
@@ -96,16 +194,57 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
             Ok((event, span)) => builder.on_event(event, span)?,
             Err(err) => {
                 let at = offsets.byte(err.marker().index());
+                if err.info().contains("tab") {
+                    if let Some(tab) = indentation_tab(text, at) {
+                        return Err(ParseError {
+                            message: "invalid YAML: a tab is used for indentation".to_string(),
+                            label: "tab here",
+                            span: Span::new(tab, tab + 1),
+                            help: syntax_help(err.info()),
+                            code: "manifest::tab_indentation",
+                        });
+                    }
+                }
                 return Err(ParseError {
                     message: format!("invalid YAML: {}", err.info()),
                     label: "invalid YAML here",
-                    span: at..at,
+                    span: Span::at(at),
                     help: syntax_help(err.info()),
+                    code: "manifest::syntax",
                 });
             }
         }
     }
     Ok(builder.root)
+}
+
+/// The tab a tab error is about. saphyr reports a tab in indentation either
+/// just after it (block indentation) or at the end of the line before
+/// (while scanning a plain scalar): the tab is the first one in the leading
+/// whitespace of the error's line, or else of a following line.
+fn indentation_tab(text: &str, at: usize) -> Option<usize> {
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let leading = |start: usize| -> Option<usize> {
+        let line = &text[start..];
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        line[..indent].find('\t').map(|i| start + i)
+    };
+    if let Some(tab) = leading(line_start).filter(|t| *t < at) {
+        return Some(tab);
+    }
+    let mut start = text[at..].find('\n').map(|i| at + i + 1)?;
+    loop {
+        if let Some(tab) = leading(start) {
+            return Some(tab);
+        }
+        let line = &text[start..];
+        // Only blank lines may lie between the error and the tab.
+        if !line.split('\n').next().unwrap_or("").trim().is_empty() {
+            return None;
+        }
+        start = line.find('\n').map(|i| start + i + 1)?;
+    }
 }
 
 fn syntax_help(info: &str) -> String {
@@ -184,7 +323,7 @@ impl Builder<'_> {
     fn span(&self, span: CharSpan) -> Span {
         let start = self.offsets.byte(span.start.index());
         let end = self.offsets.byte(span.end.index()).max(start);
-        start..end
+        Span::new(start, end)
     }
 
     fn on_event(&mut self, event: Event<'_>, char_span: CharSpan) -> Result<(), ParseError> {
@@ -199,6 +338,7 @@ impl Builder<'_> {
                         span,
                         help: "remove the `---` separator; put another stack in its own file"
                             .to_string(),
+                        code: "manifest::multiple_documents",
                     });
                 }
             }
@@ -211,6 +351,7 @@ impl Builder<'_> {
                     },
                     span,
                     tag: tag.as_deref().map(tag_name),
+                    substituted: false,
                 };
                 self.finish(node, anchor)?;
             }
@@ -264,7 +405,7 @@ impl Builder<'_> {
                 self.finish(node, anchor)?;
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id).cloned() else {
+                let Some(target) = self.anchors.get(&id) else {
                     return Err(ParseError {
                         message: "invalid YAML: an alias refers to the node that contains it"
                             .to_string(),
@@ -272,10 +413,17 @@ impl Builder<'_> {
                         span,
                         help: "an alias `*name` must refer to a complete node defined before it"
                             .to_string(),
+                        code: "manifest::syntax",
                     });
                 };
-                self.count(count_nodes(&target), &span)?;
-                self.finish(target, 0)?;
+                let mut copy = target.clone();
+                self.count(count_nodes(&copy), &span)?;
+                // The copy remembers its use; the outermost alias wins.
+                copy.set_via(&Arc::new(Via {
+                    span: span.range(),
+                    kind: ViaKind::Alias,
+                }));
+                self.finish(copy, 0)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
@@ -292,8 +440,9 @@ impl Builder<'_> {
             .map_or(0, |s| s.len() - s.trim_end().len());
         Node {
             kind,
-            span: start..end - trimmed,
+            span: Span::new(start, end - trimmed),
             tag,
+            substituted: false,
         }
     }
 
@@ -305,7 +454,7 @@ impl Builder<'_> {
             ScalarStyle::DoubleQuoted => '"',
             _ => return span,
         };
-        let Some(body) = self.text.get(span.clone()) else {
+        let Some(body) = self.text.get(span.range()) else {
             return span;
         };
         // Skip an anchor or tag written before the opening quote.
@@ -322,7 +471,7 @@ impl Builder<'_> {
                     chars.next();
                     continue;
                 }
-                return span.start..span.start + open + 1 + i + 1;
+                return Span::new(span.start, span.start + open + 1 + i + 1);
             }
         }
         span
@@ -337,6 +486,7 @@ impl Builder<'_> {
                 label: "too deep here",
                 span: span.clone(),
                 help: "a manifest is a few levels deep; look for runaway `[` or `{`".to_string(),
+                code: "manifest::too_deep",
             });
         }
         Ok(())
@@ -351,6 +501,7 @@ impl Builder<'_> {
                 span: span.clone(),
                 help: "aliases are expanded when read; avoid nesting aliases of aliases"
                     .to_string(),
+                code: "manifest::too_large",
             });
         }
         Ok(())
@@ -411,10 +562,10 @@ mod tests {
         let text = "é: \"prod\"   # c\nb: [x, y]\n";
         let root = parse(text).unwrap().unwrap();
         let entries = root.as_mapping().unwrap();
-        assert_eq!(&text[entries[0].key.span.clone()], "é");
-        assert_eq!(&text[entries[0].value.span.clone()], "\"prod\"");
+        assert_eq!(&text[entries[0].key.span.range()], "é");
+        assert_eq!(&text[entries[0].value.span.range()], "\"prod\"");
         assert_eq!(scalar(&entries[0].value), "prod");
-        assert_eq!(&text[entries[1].value.span.clone()], "[x, y]");
+        assert_eq!(&text[entries[1].value.span.range()], "[x, y]");
         assert!(entries[1].value.is_compact(text));
     }
 
@@ -424,7 +575,33 @@ mod tests {
         let root = parse(text).unwrap().unwrap();
         let entries = root.as_mapping().unwrap();
         assert_eq!(entries.len(), 2);
-        assert_eq!(entries[0].value.kind, entries[1].value.kind);
+        let (anchored, copy) = (&entries[0].value, &entries[1].value);
+        assert_eq!(copy.span.range(), anchored.span.range());
+        assert_eq!(anchored.span.via, None);
+        let via = copy.span.via.as_deref().expect("the copy knows its use");
+        assert_eq!((&text[via.span.clone()], via.kind), ("*x", ViaKind::Alias));
+        let inner = &copy.as_mapping().unwrap()[0].value;
+        assert_eq!(inner.span.via.as_deref(), Some(via));
+    }
+
+    #[test]
+    fn a_tab_error_points_at_the_tab() {
+        for (text, line, col) in [
+            ("rooms:\n\tlobby: {}\n", 2, 1),
+            ("rooms:\n  lobby:\n  \tname: x\n", 3, 3),
+            ("rooms:\n  lobby:\n    name: x\n\ttags: {}\n", 4, 1),
+            ("tags:\n  a: b\n\n\tc: d\n", 4, 1),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.code, "manifest::tab_indentation", "{text:?}: {err:?}");
+            assert_eq!(&text[err.span.range()], "\t", "{text:?}");
+            let before = &text[..err.span.start];
+            let at = (
+                before.matches('\n').count() + 1,
+                before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+            );
+            assert_eq!(at, (line, col), "{text:?}");
+        }
     }
 
     #[test]
@@ -432,7 +609,7 @@ mod tests {
         let err = parse("a: [1, 2\nc: 3\n").unwrap_err();
         assert!(err.message.starts_with("invalid YAML"), "{err:?}");
         let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
-        assert_eq!(err.span, 5..8);
+        assert_eq!(err.span.range(), 5..8);
         let err = parse("a: &x [*x]\n").unwrap_err();
         assert!(err.message.contains("alias"), "{err:?}");
         assert_eq!(parse("# nothing\n").unwrap(), None);

@@ -4,7 +4,7 @@
 //! skip it instead of piling up follow-on errors.
 
 use super::diagnostics::Path;
-use super::read::{describe, shorten, Cx, Field, Located};
+use super::read::{describe, scalar_kind, shorten, Cx, Field, Located};
 use super::rules::{StrRule, Violation};
 use super::scalar::{resolve, Kind};
 use super::spanned::{Node, NodeKind};
@@ -76,7 +76,13 @@ impl Cx<'_> {
                 if !check_scalar_tag(self, node) {
                     return None;
                 }
-                match resolve(value, *plain, node.tag.as_deref()) {
+                // Substituted text is a string wherever a string is expected.
+                let kind = if node.substituted {
+                    Kind::Str
+                } else {
+                    resolve(value, *plain, node.tag.as_deref())
+                };
+                match kind {
                     Kind::Str => Some(Located {
                         value: value.as_str(),
                         span: node.span.clone(),
@@ -88,7 +94,8 @@ impl Cx<'_> {
                                 "no value",
                                 format!("{path} must be a string, found nothing (null)"),
                             )
-                            .help(format!("{rule_help}; write `\"\"` for an empty string"));
+                            .help(format!("{rule_help}; write `\"\"` for an empty string"))
+                            .code("manifest::no_value");
                         self.push(issue);
                         None
                     }
@@ -105,7 +112,8 @@ impl Cx<'_> {
                             .help(format!(
                                 "quote it: `{}`",
                                 super::scalar::double_quoted(value)
-                            ));
+                            ))
+                            .code("manifest::wrong_type");
                         self.push(issue);
                         None
                     }
@@ -121,7 +129,8 @@ impl Cx<'_> {
                             describe(node, self.text())
                         ),
                     )
-                    .help(rule_help.to_string());
+                    .help(rule_help.to_string())
+                    .code("manifest::wrong_type");
                 self.push(issue);
                 None
             }
@@ -160,7 +169,8 @@ impl Cx<'_> {
                         label,
                         format!("invalid {what}: `{}`", shorten(value.value)),
                     )
-                    .help(rule.help);
+                    .help(rule.help)
+                    .code("manifest::invalid_value");
                 self.push(issue);
                 false
             }
@@ -193,7 +203,12 @@ impl Cx<'_> {
         if !check_scalar_tag(self, field.value) {
             return None;
         }
-        match resolve(value, *plain, field.value.tag.as_deref()) {
+        let kind = if field.value.substituted {
+            scalar_kind(field.value)
+        } else {
+            resolve(value, *plain, field.value.tag.as_deref())
+        };
+        match kind {
             Kind::Int(n) if (min..=max).contains(&n) => Some(n),
             Kind::Int(n) => {
                 let issue = self
@@ -202,7 +217,8 @@ impl Cx<'_> {
                         format!("not between {min} and {max}"),
                         format!("{path} is out of range: {n}"),
                     )
-                    .help(help);
+                    .help(help)
+                    .code("manifest::out_of_range");
                 self.push(issue);
                 None
             }
@@ -216,11 +232,12 @@ impl Cx<'_> {
                 );
                 let issue = self
                     .issue(field.value.span.clone(), "leading zero", message)
-                    .help(help);
+                    .help(help)
+                    .code("manifest::leading_zero");
                 self.push(issue);
                 None
             }
-            Kind::Str if resolve(value, true, None) != Kind::Str => {
+            Kind::Str if !field.value.substituted && resolve(value, true, None) != Kind::Str => {
                 let issue = self
                     .issue(
                         field.value.span.clone(),
@@ -230,7 +247,8 @@ impl Cx<'_> {
                             describe(field.value, self.text())
                         ),
                     )
-                    .help(format!("remove the quotes; {help}"));
+                    .help(format!("remove the quotes; {help}"))
+                    .code("manifest::quoted_value");
                 self.push(issue);
                 None
             }
@@ -250,9 +268,17 @@ impl Cx<'_> {
             if !check_scalar_tag(self, field.value) {
                 return None;
             }
-            match resolve(value, *plain, field.value.tag.as_deref()) {
+            let kind = if field.value.substituted {
+                scalar_kind(field.value)
+            } else {
+                resolve(value, *plain, field.value.tag.as_deref())
+            };
+            match kind {
                 Kind::Bool(b) => return Some(b),
-                Kind::Str if matches!(resolve(value, true, None), Kind::Bool(_)) => {
+                Kind::Str
+                    if !field.value.substituted
+                        && matches!(resolve(value, true, None), Kind::Bool(_)) =>
+                {
                     let issue = self
                         .issue(
                             field.value.span.clone(),
@@ -262,7 +288,8 @@ impl Cx<'_> {
                                 describe(field.value, self.text())
                             ),
                         )
-                        .help(format!("remove the quotes: `{}: {value}`", field.name));
+                        .help(format!("remove the quotes: `{}: {value}`", field.name))
+                        .code("manifest::quoted_value");
                     self.push(issue);
                     return None;
                 }
@@ -294,7 +321,8 @@ fn check_scalar_tag(cx: &mut Cx<'_>, node: &Node) -> bool {
                 .help(format!(
                     "remove `{tag}`: ivsctl reads a value by its form; quote a value to make it \
                      a string"
-                ));
+                ))
+                .code("manifest::unsupported_tag");
             cx.push(issue);
             false
         }
@@ -303,14 +331,18 @@ fn check_scalar_tag(cx: &mut Cx<'_>, node: &Node) -> bool {
 
 fn check_collection_tag(cx: &mut Cx<'_>, node: &Node, allowed: &str) {
     if let Some(tag) = node.tag.as_deref().filter(|t| *t != allowed) {
-        let span = node.span.start..node.span.start + tag.len().min(node.span.len());
+        let span = node.span.with_range(
+            node.span.start,
+            node.span.start + tag.len().min(node.span.len()),
+        );
         let issue = cx
             .issue(
                 span,
                 "unsupported tag",
                 format!("unsupported YAML tag `{tag}`"),
             )
-            .help("remove the tag");
+            .help("remove the tag")
+            .code("manifest::unsupported_tag");
         cx.push(issue);
     }
 }

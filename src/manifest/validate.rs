@@ -5,21 +5,27 @@
 //! the tag budget with the stack's tags) is decided in `crossfile.rs` from the
 //! [`FileFacts`] gathered here.
 
-use crate::model::ResourceType;
+use crate::model::{Address, ResourceType};
 
 use super::diagnostics::{Path, SourceFile};
 use super::read::{shorten, Cx, Field, Located};
 use super::resources;
 use super::rules;
+use super::sections;
 use super::spanned::{Node, Span};
 
+/// The top-level fields. Keys starting with `x-` are removed before
+/// validation (see `merge.rs`).
 pub const TOP_FIELDS: &[&str] = &[
     "version",
     "stack",
     "region",
+    "vars",
     "tags",
+    "defaults",
     "loggingConfigurations",
     "rooms",
+    "moved",
 ];
 /// What the cross-file checks need to know about one file.
 #[derive(Debug, Default)]
@@ -29,6 +35,9 @@ pub struct FileFacts {
     pub tags: Option<TagFacts>,
     pub resources: Vec<ResourceFacts>,
     pub references: Vec<Reference>,
+    /// `defaults.rooms` and `defaults.loggingConfigurations`.
+    pub defaults: Vec<DefaultFacts>,
+    pub moved: Vec<MoveFacts>,
 }
 
 /// A `tags` mapping: where its key is, and its (valid) tag keys.
@@ -43,19 +52,71 @@ pub struct ResourceFacts {
     pub resource_type: ResourceType,
     pub key: Located<String>,
     pub tags: Option<TagFacts>,
+    /// `protect: true` written.
     pub protect: bool,
+    /// The fields written, null included: the stack's defaults do not apply
+    /// to them.
+    pub written: Vec<&'static str>,
+    /// A well-formed `import` ARN of the right type.
+    pub import: Option<Located<String>>,
+    /// A logging configuration without `destination` (none written, none
+    /// misspelled): an error unless the stack's defaults give one.
+    pub missing_destination: bool,
 }
 
-/// A room's entry in `loggingConfigurations` that is a logical key.
+impl ResourceFacts {
+    pub fn address(&self) -> Address {
+        Address {
+            resource_type: self.resource_type,
+            key: self.key.value.clone(),
+        }
+    }
+}
+
+/// The defaults of one resource type, as one file gives them.
+#[derive(Debug)]
+pub struct DefaultFacts {
+    pub resource_type: ResourceType,
+    /// Each field given, with its key's place.
+    pub fields: Vec<(&'static str, Span)>,
+    pub tags: Option<TagFacts>,
+    /// `protect` given (not null).
+    pub protect: Option<bool>,
+}
+
+/// A room's entry in `loggingConfigurations` that is a logical key, or a
+/// `STACK/KEY` reference to another stack.
 #[derive(Debug)]
 pub struct Reference {
-    pub room: String,
+    /// The list's path, for messages: `rooms.lobby.loggingConfigurations`.
+    pub list: String,
     pub key: Located<String>,
+    /// `Some(STACK)` for `STACK/KEY`.
+    pub stack: Option<Located<String>>,
+}
+
+/// A well-formed `moved` entry.
+#[derive(Debug)]
+pub enum MoveFacts {
+    Address {
+        from: Located<Address>,
+        to: Located<Address>,
+    },
+    Stack {
+        from_stack: Located<String>,
+    },
 }
 
 /// Validates one parsed file (`None`: the file holds no document).
-pub fn validate_file(file: &SourceFile, root: Option<&Node>) -> (Vec<super::Issue>, FileFacts) {
+/// `unresolved`: values whose variables could not be resolved, already
+/// reported: nothing more is said about them.
+pub fn validate_file(
+    file: &SourceFile,
+    root: Option<&Node>,
+    unresolved: &[std::ops::Range<usize>],
+) -> (Vec<super::Issue>, FileFacts) {
     let mut cx = Cx::new(file);
+    cx.quiet = unresolved.to_vec();
     let mut facts = FileFacts::default();
     match root {
         None => {
@@ -65,7 +126,8 @@ pub fn validate_file(file: &SourceFile, root: Option<&Node>) -> (Vec<super::Issu
                     "no YAML document in this file",
                     "the manifest file is empty",
                 )
-                .help("a manifest starts with `version: 1` and `stack: NAME`");
+                .help("a manifest starts with `version: 1` and `stack: NAME`")
+                .code("manifest::empty_file");
             cx.push(issue);
         }
         Some(root) if root.as_mapping().is_none() => {
@@ -74,10 +136,13 @@ pub fn validate_file(file: &SourceFile, root: Option<&Node>) -> (Vec<super::Issu
                 "the top level must be a mapping, found {}",
                 super::read::describe(root, cx.text())
             );
-            let issue = cx.issue(span, "expected a mapping", message).help(
-                "a manifest is a mapping of `version`, `stack`, `region`, `tags`, \
-                 `loggingConfigurations` and `rooms`",
-            );
+            let issue = cx
+                .issue(span, "expected a mapping", message)
+                .help(
+                    "a manifest is a mapping of `version`, `stack`, `region`, `tags`, \
+                     `loggingConfigurations` and `rooms`",
+                )
+                .code("manifest::wrong_type");
             cx.push(issue);
         }
         Some(root) => top_level(&mut cx, root, &mut facts),
@@ -86,15 +151,15 @@ pub fn validate_file(file: &SourceFile, root: Option<&Node>) -> (Vec<super::Issu
 }
 
 fn first_line(text: &str, span: &Span) -> Span {
-    let s = text.get(span.clone()).unwrap_or("");
+    let s = text.get(span.range()).unwrap_or("");
     let len = s.find('\n').unwrap_or(s.len());
-    span.start..span.start + s[..len].trim_end().len()
+    span.with_range(span.start, span.start + s[..len].trim_end().len())
 }
 
 fn top_level(cx: &mut Cx<'_>, root: &Node, facts: &mut FileFacts) {
     let path = Path::root();
     let fields = cx.fields(root, &path, TOP_FIELDS);
-    let missing_at = root.span.start..root.span.start;
+    let missing_at = Span::at(root.span.start);
 
     match fields.get("version") {
         None if fields.misspelled("version") => {}
@@ -105,7 +170,8 @@ fn top_level(cx: &mut Cx<'_>, root: &Node, facts: &mut FileFacts) {
                     "`version` is missing",
                     "missing field `version`",
                 )
-                .help("every manifest file starts with `version: 1`");
+                .help("every manifest file starts with `version: 1`")
+                .code("manifest::missing_field");
             cx.push(issue);
         }
         Some(field) => version(cx, &field),
@@ -116,13 +182,15 @@ fn top_level(cx: &mut Cx<'_>, root: &Node, facts: &mut FileFacts) {
         None => {
             let issue = cx
                 .issue(missing_at, "`stack` is missing", "missing field `stack`")
-                .help(format!("add `stack: NAME`; {}", rules::STACK.help));
+                .help(format!("add `stack: NAME`; {}", rules::STACK.help))
+                .code("manifest::missing_field");
             cx.push(issue);
         }
         Some(field) if field.is_null() => {
             let issue = cx
                 .issue(field.key.span.clone(), "no value", "`stack` has no value")
-                .help(rules::STACK.help);
+                .help(rules::STACK.help)
+                .code("manifest::no_value");
             cx.push(issue);
         }
         Some(field) => {
@@ -139,6 +207,10 @@ fn top_level(cx: &mut Cx<'_>, root: &Node, facts: &mut FileFacts) {
     }
     if let Some(field) = fields.present("tags") {
         facts.tags = resources::tags(cx, &field, &path.child("tags"));
+    }
+    // `vars` was read before substitution (`vars.rs`).
+    if let Some(field) = fields.present("defaults") {
+        sections::defaults(cx, &field, facts);
     }
     if let Some(field) = fields.present("loggingConfigurations") {
         let path = path.child("loggingConfigurations");
@@ -162,6 +234,9 @@ fn top_level(cx: &mut Cx<'_>, root: &Node, facts: &mut FileFacts) {
             }
         }
     }
+    if let Some(field) = fields.present("moved") {
+        facts.moved = sections::moved(cx, &field);
+    }
 }
 
 pub fn owned(l: Located<&str>) -> Located<String> {
@@ -176,7 +251,8 @@ fn version(cx: &mut Cx<'_>, field: &Field<'_>) {
     if field.is_null() {
         let issue = cx
             .issue(field.key.span.clone(), "no value", "`version` has no value")
-            .help("write `version: 1`");
+            .help("write `version: 1`")
+            .code("manifest::no_value");
         cx.push(issue);
         return;
     }
@@ -192,7 +268,8 @@ fn version(cx: &mut Cx<'_>, field: &Field<'_>) {
                     "unsupported version",
                     format!("unsupported manifest version {v}"),
                 )
-                .help("this ivsctl reads manifest version 1: write `version: 1`");
+                .help("this ivsctl reads manifest version 1: write `version: 1`")
+                .code("manifest::unsupported_version");
             cx.push(issue);
         }
     }
@@ -227,7 +304,8 @@ fn resources<'n>(
                 .help(format!(
                     "write `{}: {{}}` for a {what} with every field at its default",
                     shorten(entry.name)
-                ));
+                ))
+                .code("manifest::no_value");
             cx.push(issue);
             continue;
         }

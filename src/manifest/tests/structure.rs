@@ -10,9 +10,9 @@ fn yaml_syntax_errors_have_positions() {
     assert_eq!((line, col), (3, 17));
     assert_error(
         "version: 1\nrooms:\n\tlobby: {}\n",
-        "invalid YAML",
+        "invalid YAML: a tab is used for indentation",
         "tabs",
-        (3, 2),
+        (3, 1),
     );
     assert_error(
         "version: 1\n---\nstack: s\n",
@@ -85,10 +85,18 @@ fn unknown_fields_suggest_near_misses_at_every_level() {
         "valid fields here: name, maximumMessageLength",
         (5, 5),
     );
+    // A merge key merges: the merged field is what is unknown.
     assert_error(
         &with("<<: {x: 1}\n"),
+        "unknown top-level field: `x`",
+        "valid fields here",
+        (3, 6),
+    );
+    // A quoted "<<" is an ordinary key.
+    assert_error(
+        &with("\"<<\": {x: 1}\n"),
         "unknown top-level field: `<<`",
-        "merge keys",
+        "write the merge key plain",
         (3, 1),
     );
 }
