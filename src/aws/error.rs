@@ -9,7 +9,8 @@ use std::sync::Arc;
 /// The SDK error behind an `ApiError` (shared, so the error stays `Clone`).
 pub type Source = Arc<dyn StdError + Send + Sync + 'static>;
 
-/// An IVS Chat API call that failed.
+/// An IVS Chat API call that failed. `endpoint` is the URL called, filled
+/// in by `Api::call` (the one way calls are made).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The service (or the endpoint in its place) answered with an error.
@@ -20,33 +21,69 @@ pub enum ApiError {
         code: Option<String>,
         status: Option<u16>,
         message: String,
+        endpoint: Option<String>,
         #[source]
         source: Option<Source>,
     },
-    /// No connection could be made, or it broke before an answer.
-    #[error("{operation} failed: could not reach the IVS Chat endpoint: {cause}")]
+    /// No connection could be made (refused, no route, no answer within the
+    /// connect timeout), or it broke before an answer.
+    #[error(
+        "{operation} failed: could not reach the IVS Chat endpoint{}: {cause}",
+        at(endpoint)
+    )]
     Unreachable {
         operation: &'static str,
         cause: String,
+        endpoint: Option<String>,
         #[source]
         source: Option<Source>,
     },
     /// No answer within the timeout.
-    #[error("{operation} failed: the request timed out")]
+    #[error(
+        "{operation} failed: no answer from the IVS Chat endpoint{} in time",
+        at(endpoint)
+    )]
     Timeout {
         operation: &'static str,
+        endpoint: Option<String>,
         #[source]
         source: Option<Source>,
     },
-    /// An answer that is not what the API sends (a field missing, an
-    /// unknown variant, a body that does not parse).
-    #[error("{operation} failed: {detail}")]
+    /// An answer that is not what the API sends (not JSON, JSON of another
+    /// shape, a field missing, an unknown variant).
+    #[error(
+        "{operation} failed: the answer{} is not an IVS Chat response: {detail}",
+        from(endpoint)
+    )]
     Malformed {
         operation: &'static str,
         detail: String,
+        endpoint: Option<String>,
         #[source]
         source: Option<Source>,
     },
+    /// The credential chain found no credentials: nothing was sent.
+    #[error("{operation} not sent: no AWS credentials found")]
+    NoCredentials {
+        operation: &'static str,
+        endpoint: Option<String>,
+        #[source]
+        source: Option<Source>,
+    },
+}
+
+fn at(endpoint: &Option<String>) -> String {
+    endpoint
+        .as_deref()
+        .map(|e| format!(" {e}"))
+        .unwrap_or_default()
+}
+
+fn from(endpoint: &Option<String>) -> String {
+    endpoint
+        .as_deref()
+        .map(|e| format!(" from {e}"))
+        .unwrap_or_default()
 }
 
 fn suffix(code: Option<&str>, status: Option<u16>) -> String {
@@ -64,6 +101,7 @@ impl miette::Diagnostic for ApiError {
             ApiError::Unreachable { .. } => "ivsctl::api::unreachable",
             ApiError::Timeout { .. } => "ivsctl::api::timeout",
             ApiError::Malformed { .. } => "ivsctl::api::malformed",
+            ApiError::NoCredentials { .. } => "ivsctl::api::no_credentials",
         };
         Some(Box::new(code))
     }
@@ -109,7 +147,16 @@ impl miette::Diagnostic for ApiError {
             }
             ApiError::Timeout { .. } => "the endpoint is slow or unreachable; run again".into(),
             ApiError::Malformed { .. } => {
-                "the endpoint did not answer as IVS Chat does; check --endpoint-url".into()
+                "something other than IVS Chat answered (a proxy, a login page, another \
+                 service?); check --endpoint-url / AWS_ENDPOINT_URL and the region"
+                    .into()
+            }
+            ApiError::NoCredentials { .. } => {
+                "set AWS_PROFILE (or --profile) to a profile of ~/.aws/config, run \
+                 `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and \
+                 AWS_SECRET_ACCESS_KEY; in CI, give the job a role (e.g. GitHub OIDC). To work \
+                 without an AWS account, use --local"
+                    .into()
             }
         };
         Some(Box::new(help))
@@ -139,32 +186,60 @@ impl ApiError {
     {
         let status = err.raw_response().map(|r| r.status_code());
         let code = err.code().map(String::from);
+        if let Some(missing) =
+            find_in_chain::<aws_credential_types::provider::error::CredentialsError>(&err)
+        {
+            // The source chain shows what the chain tried.
+            let _ = missing;
+            return ApiError::NoCredentials {
+                operation,
+                endpoint: None,
+                source: Some(Arc::new(err)),
+            };
+        }
+        if let Some(not_ivs) = find_in_chain::<NotIvsChat>(&err) {
+            // The detail says it all; the SDK's layers around it add nothing.
+            return ApiError::Malformed {
+                operation,
+                detail: not_ivs.to_string(),
+                endpoint: None,
+                source: None,
+            };
+        }
         match &err {
             SdkError::ServiceError(_) => ApiError::Service {
                 operation,
                 message: err.message().unwrap_or("no message").to_string(),
                 code,
                 status,
+                endpoint: None,
                 source: Some(Arc::new(err)),
             },
             SdkError::TimeoutError(_) => ApiError::Timeout {
                 operation,
+                endpoint: None,
                 source: Some(Arc::new(err)),
             },
             SdkError::DispatchFailure(e) => {
-                let cause = e
-                    .as_connector_error()
-                    .map(|c| source_chain(c))
-                    .unwrap_or_else(|| format!("{e:?}"));
+                let cause = match e.as_connector_error() {
+                    Some(c) if c.is_timeout() => format!(
+                        "no connection within {} s",
+                        super::CONNECT_TIMEOUT.as_secs()
+                    ),
+                    Some(c) => innermost(c),
+                    None => format!("{e:?}"),
+                };
                 ApiError::Unreachable {
                     operation,
                     cause,
+                    endpoint: None,
                     source: Some(Arc::new(err)),
                 }
             }
             SdkError::ResponseError(_) => ApiError::Malformed {
                 operation,
                 detail: source_chain(&err),
+                endpoint: None,
                 source: Some(Arc::new(err)),
             },
             _ => ApiError::Service {
@@ -172,8 +247,32 @@ impl ApiError {
                 message: source_chain(&err),
                 code,
                 status,
+                endpoint: None,
                 source: Some(Arc::new(err)),
             },
+        }
+    }
+
+    /// The error with the endpoint that was called (set by `Api::call`).
+    pub fn with_endpoint(mut self, url: &str) -> ApiError {
+        match &mut self {
+            ApiError::Service { endpoint, .. }
+            | ApiError::Unreachable { endpoint, .. }
+            | ApiError::Timeout { endpoint, .. }
+            | ApiError::Malformed { endpoint, .. }
+            | ApiError::NoCredentials { endpoint, .. } => *endpoint = Some(url.to_string()),
+        }
+        self
+    }
+
+    /// The endpoint that was called, once `Api::call` has set it.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            ApiError::Service { endpoint, .. }
+            | ApiError::Unreachable { endpoint, .. }
+            | ApiError::Timeout { endpoint, .. }
+            | ApiError::Malformed { endpoint, .. }
+            | ApiError::NoCredentials { endpoint, .. } => endpoint.as_deref(),
         }
     }
 
@@ -182,6 +281,7 @@ impl ApiError {
         ApiError::Malformed {
             operation,
             detail: detail.into(),
+            endpoint: None,
             source: None,
         }
     }
@@ -191,7 +291,8 @@ impl ApiError {
             ApiError::Service { operation, .. }
             | ApiError::Unreachable { operation, .. }
             | ApiError::Timeout { operation, .. }
-            | ApiError::Malformed { operation, .. } => operation,
+            | ApiError::Malformed { operation, .. }
+            | ApiError::NoCredentials { operation, .. } => operation,
         }
     }
 
@@ -238,6 +339,33 @@ impl ApiError {
     }
 }
 
+/// The first error of type `T` in `err`'s chain of sources.
+fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// The innermost cause of a connection failure ("Connection refused (os
+/// error 111)"), which says what happened without the layers around it.
+fn innermost(e: &(dyn StdError + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// An answer that cannot come from IVS Chat (see `ResponseCheck`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct NotIvsChat(pub String);
+
 /// Error text with its causes ("a: b: c"), each cause once.
 pub(crate) fn source_chain(e: &dyn StdError) -> String {
     let mut parts = vec![e.to_string()];
@@ -273,6 +401,7 @@ mod tests {
             code: code.map(String::from),
             status,
             message: "Rate exceeded".into(),
+            endpoint: None,
             source: None,
         }
     }
@@ -289,7 +418,7 @@ mod tests {
         );
         assert_eq!(
             ApiError::malformed("ListRooms", "the response has no `arn`").to_string(),
-            "ListRooms failed: the response has no `arn`"
+            "ListRooms failed: the answer is not an IVS Chat response: the response has no `arn`"
         );
     }
 

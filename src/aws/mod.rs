@@ -4,11 +4,13 @@
 //! the one retry loop (`retry`), and API errors in user terms (`error`).
 //! Nothing here reads or writes resources.
 
+mod check;
 mod error;
 mod pacer;
 mod retry;
 
-pub use error::{ApiError, HasStatus, Retryable, Source};
+pub use check::judge as judge_response;
+pub use error::{ApiError, HasStatus, NotIvsChat, Retryable, Source};
 pub use pacer::{rate_quota, Pacer};
 pub use retry::{backoff, Retry, DEFAULT_DEADLINE};
 
@@ -17,6 +19,10 @@ use aws_sdk_ivschat::config::{BehaviorVersion, Credentials, Region};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long a connection may take to open: a refused or black-holed
+/// endpoint fails within this, naming the endpoint.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The response header with which `ivsctl emulator` says whether it
 /// enforces rate quotas (`aws`) or not (`off`).
@@ -112,6 +118,8 @@ pub struct Api {
     pub observer: Arc<dyn Observer>,
     /// How long one call keeps retrying throttled answers.
     pub retry_deadline: Duration,
+    /// The URL calls go to (for error messages).
+    pub endpoint: String,
 }
 
 impl Api {
@@ -121,8 +129,13 @@ impl Api {
     pub async fn connect(settings: &AwsSettings) -> Result<Api, ConnectError> {
         // Retries are ivsctl's own (`retry`), paced and per call class; the
         // SDK's would retry creates on 500s and bypass the pacer.
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::disabled());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                aws_sdk_ivschat::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            );
         if let Some(r) = &settings.region {
             loader = loader.region(Region::new(r.clone()));
         }
@@ -146,12 +159,17 @@ impl Api {
             .region()
             .map(|r| r.to_string())
             .ok_or(ConnectError::NoRegion)?;
+        let endpoint = config
+            .endpoint_url()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("https://ivschat.{region}.amazonaws.com"));
         let pacer = Arc::new(Pacer::new(settings.api_share));
         pacer.set_unpaced(settings.unpaced);
         let sdk_config = aws_sdk_ivschat::config::Builder::from(&config)
             .interceptor(QuotaSignal {
                 pacer: Arc::clone(&pacer),
             })
+            .interceptor(check::ResponseCheck)
             .build();
         Ok(Api {
             client: aws_sdk_ivschat::Client::from_conf(sdk_config),
@@ -161,6 +179,7 @@ impl Api {
                 verbose: settings.verbose,
             }),
             retry_deadline: DEFAULT_DEADLINE,
+            endpoint,
         })
     }
 

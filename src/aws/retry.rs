@@ -116,7 +116,7 @@ impl Api {
                 Retryable::No => false,
             };
             if !again {
-                return Err(err);
+                return Err(err.with_endpoint(&self.endpoint));
             }
             // Throttled: the pacer has slowed the operation down and paces
             // the retry; a jitter of up to one interval keeps processes

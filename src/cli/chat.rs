@@ -11,7 +11,8 @@ pub struct RoomOpts {
     /// The room: its ARN, or its logical key in the manifest given with -f.
     #[arg(long, value_name = "ROOM")]
     pub room: String,
-    /// Manifest that resolves a logical ROOM key through its stack's ownership tags.
+    /// Manifest that resolves a logical ROOM key through its stack's ownership tags
+    /// (default for a key: ivsctl.yaml, else the current directory's manifests).
     #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
     pub files: Vec<PathBuf>,
     /// `plain` for people, `json` for scripts.

@@ -14,6 +14,7 @@ use crate::chat::RawRequest;
 use crate::commands::pipeline::Refresh;
 use crate::commands::{self, Globals};
 use crate::error::{Error, ExitStatus, ERROR_EXIT_CODE};
+use crate::render::errors::{self, ErrorFormat};
 use crate::render::Format;
 use crate::terminal::Terminal;
 use clap::{Args, Parser, Subcommand};
@@ -73,13 +74,18 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PERCENT", env = "IVSCTL_API_SHARE",
           default_value_t = 100, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub api_share: u8,
+    /// Set a manifest variable `${NAME}` (repeatable; wins over IVSCTL_VAR_NAME and the
+    /// manifest's `vars` default).
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE", action = clap::ArgAction::Append)]
+    pub vars: Vec<String>,
 }
 
 /// `-f FILE`, repeatable; a directory stands for its `*.yaml` / `*.yml` files.
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// Manifest file, or a directory of *.yaml files (repeatable; together they form one stack).
-    #[arg(short = 'f', long = "file", value_name = "FILE", required = true, action = clap::ArgAction::Append)]
+    /// Manifest file, or a directory of *.yaml files (repeatable; together they form one
+    /// stack). Default: ivsctl.yaml, else the current directory's manifests.
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
     pub files: Vec<PathBuf>,
 }
 
@@ -88,7 +94,8 @@ pub struct ManifestArgs {
 pub struct StacksArgs {
     /// Manifest file, or a directory read recursively for *.yaml / *.yml (repeatable). Files
     /// that declare the same stack form one stack; several stacks are planned and applied together.
-    #[arg(short = 'f', long = "file", value_name = "FILE", required = true, action = clap::ArgAction::Append)]
+    /// Default: ivsctl.yaml, else the current directory's manifests.
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
     pub files: Vec<PathBuf>,
     /// Only this stack (repeatable; default: every stack the files declare).
     #[arg(long = "stack", value_name = "NAME", action = clap::ArgAction::Append)]
@@ -97,8 +104,8 @@ pub struct StacksArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a manifest offline: every API constraint and manifest rule; no network.
-    Validate(ManifestArgs),
+    /// Check manifests offline: every API constraint and manifest rule; no network.
+    Validate(ValidateCmd),
     /// Read the live resources and show what apply would change; writes nothing.
     Plan(PlanCmd),
     /// Plan, ask for approval, and make the account match the manifest; or apply a saved plan.
@@ -118,13 +125,72 @@ pub enum Command {
     Emulator(EmulatorArgs),
 }
 
+/// `--format` of `plan`, `apply` and `destroy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Terraform-like text; errors as a report on stderr.
+    #[default]
+    Human,
+    /// One JSON document on stdout, errors included (docs/plan-format.md).
+    Json,
+    /// Markdown for a pull-request comment or a job summary.
+    Markdown,
+    /// Human text, and every error also as a GitHub workflow command, so that a
+    /// pull request shows each manifest error on its line.
+    Github,
+}
+
+impl OutputFormat {
+    /// How the plan and report are rendered.
+    pub fn render(self) -> Format {
+        match self {
+            OutputFormat::Human | OutputFormat::Github => Format::Human,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Markdown => Format::Markdown,
+        }
+    }
+
+    /// How an error is reported.
+    pub fn errors(self) -> ErrorFormat {
+        match self {
+            OutputFormat::Human | OutputFormat::Markdown => ErrorFormat::Human,
+            OutputFormat::Json => ErrorFormat::Json,
+            OutputFormat::Github => ErrorFormat::Github,
+        }
+    }
+}
+
+/// `--format` of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ValidateFormat {
+    /// A sentence when valid; every error as a report on stderr.
+    #[default]
+    Human,
+    /// One JSON document on stdout: `valid`, `diagnostics` (file, line, column, code,
+    /// message, help) and the stacks.
+    Json,
+    /// Every error as a GitHub workflow command (`::error file=F,line=L,col=C::...`).
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateCmd {
+    /// Manifest file, or a directory read recursively for *.yaml / *.yml (repeatable); every
+    /// stack the files declare is checked.
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
+    pub files: Vec<PathBuf>,
+    /// Output format (errors included).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    pub format: ValidateFormat,
+}
+
 #[derive(Debug, Args)]
 pub struct PlanCmd {
     #[command(flatten)]
     pub manifest: StacksArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format (errors included).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
     /// Also save the plan to FILE, for `ivsctl apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -151,8 +217,9 @@ pub struct PlanCmd {
 )]
 pub struct ApplyCmd {
     /// Manifest file or directory, read recursively (repeatable). Not with PLANFILE.
+    /// Default: ivsctl.yaml, else the current directory's manifests.
     #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append,
-          required_unless_present = "planfile", conflicts_with = "planfile")]
+          conflicts_with = "planfile")]
     pub files: Vec<PathBuf>,
     /// Only this stack (repeatable; default: every stack the files declare).
     #[arg(long = "stack", value_name = "NAME", action = clap::ArgAction::Append,
@@ -165,9 +232,9 @@ pub struct ApplyCmd {
     /// Apply without asking (required when stdin is not a terminal).
     #[arg(long)]
     pub auto_approve: bool,
-    /// Output format of the plan and the report.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format of the plan, the report and errors.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
     /// Refuse a plan that deletes more than N resources.
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
@@ -186,9 +253,9 @@ pub struct DestroyCmd {
     /// Destroy without asking (required when stdin is not a terminal).
     #[arg(long)]
     pub auto_approve: bool,
-    /// Output format of the plan and the report.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format of the plan, the report and errors.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
     /// Refuse if more than N resources would be deleted.
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
@@ -208,8 +275,9 @@ pub struct ImportCmd {
 
 #[derive(Debug, Args)]
 pub struct ForgetCmd {
-    /// Manifest file or directory (gives the stack, and its region).
-    #[arg(short = 'f', long = "file", value_name = "FILE", required = true, action = clap::ArgAction::Append)]
+    /// Manifest file or directory (gives the stack, and its region). Default: ivsctl.yaml,
+    /// else the current directory's manifests.
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = clap::ArgAction::Append)]
     pub files: Vec<PathBuf>,
     /// rooms.KEY or loggingConfigurations.KEY (STACK/rooms.KEY when the files declare several
     /// stacks); repeatable.
@@ -245,6 +313,7 @@ pub fn run() -> ExitCode {
         }
     };
     let terminal = Terminal::detect(cli.global.no_color);
+    let error_format = cli.command.error_format();
     let (color, wrap) = (terminal.color_stderr, terminal.stderr);
     let _ = miette::set_hook(Box::new(move |_| {
         // Never split words at hyphens (ARNs must stay whole to be copied), and
@@ -264,9 +333,42 @@ pub fn run() -> ExitCode {
         // A closed stdout (`ivsctl plan | head`) is not an error worth a report.
         Err(report) if is_broken_pipe(&report) => ExitCode::from(ERROR_EXIT_CODE),
         Err(report) => {
-            eprintln!("{report:?}");
+            print_error(&report, error_format);
             ExitCode::from(ERROR_EXIT_CODE)
         }
+    }
+}
+
+impl Command {
+    /// How this command reports an error (its `--format`).
+    fn error_format(&self) -> ErrorFormat {
+        match self {
+            Command::Validate(cmd) => match cmd.format {
+                ValidateFormat::Human => ErrorFormat::Human,
+                ValidateFormat::Json => ErrorFormat::Json,
+                ValidateFormat::Github => ErrorFormat::Github,
+            },
+            Command::Plan(cmd) => cmd.format.errors(),
+            Command::Apply(cmd) => cmd.format.errors(),
+            Command::Destroy(cmd) => cmd.format.errors(),
+            _ => ErrorFormat::Human,
+        }
+    }
+}
+
+/// Reports a command's error: on stderr, or as the JSON document on stdout
+/// (unless the command already wrote its document there), or as GitHub
+/// workflow commands on stdout plus the report on stderr.
+fn print_error(report: &Error, format: ErrorFormat) {
+    match format {
+        ErrorFormat::Json if !errors::is_document_written() => {
+            print!("{}", errors::to_json(report));
+        }
+        ErrorFormat::Github => {
+            print!("{}", errors::github_commands(report));
+            eprintln!("{report:?}");
+        }
+        _ => eprintln!("{report:?}"),
     }
 }
 
@@ -316,6 +418,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         },
         terminal,
         verbose: global.verbose,
+        vars: crate::manifest::Vars::from_env_and_flags(&global.vars, std::env::vars())?,
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -327,7 +430,14 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 .map_err(EmulatorError)?;
             Ok(ExitStatus::Success)
         }
-        Command::Validate(args) => commands::validate::run(&args.files, &mut out),
+        Command::Validate(cmd) => commands::validate::run(
+            &globals,
+            &commands::validate::ValidateArgs {
+                files: cmd.files,
+                json: cmd.format == ValidateFormat::Json,
+            },
+            &mut out,
+        ),
         Command::Plan(cmd) => {
             let args = commands::plan::PlanArgs {
                 files: cmd.manifest.files,
@@ -337,7 +447,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                     allow_empty: cmd.allow_empty,
                 },
                 refresh: cmd.refresh,
-                format: cmd.format,
+                format: cmd.format.render(),
                 out: cmd.out,
                 detailed_exitcode: cmd.detailed_exitcode,
             };
@@ -354,7 +464,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 refresh: cmd.refresh,
                 planfile: cmd.planfile,
                 auto_approve: cmd.auto_approve,
-                format: cmd.format,
+                format: cmd.format.render(),
             };
             runtime()?.block_on(commands::apply::run(&globals, &args, &mut out))
         }
@@ -369,7 +479,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 refresh: Refresh::Fast,
                 planfile: None,
                 auto_approve: cmd.auto_approve,
-                format: cmd.format,
+                format: cmd.format.render(),
             };
             runtime()?.block_on(commands::apply::destroy(&globals, &args, &mut out))
         }

@@ -80,6 +80,12 @@ pub enum Refusal {
         help("run `ivsctl plan --out FILE` again and review the new plan")
     )]
     Stale { path: PathBuf, lines: String },
+    #[error("{} is a manifest, not a saved plan; nothing was applied", path.display())]
+    #[diagnostic(
+        code(ivsctl::saved_plan::manifest),
+        help("to plan and apply a manifest, give it with -f: `ivsctl apply -f {}`; PLANFILE is a plan saved by `ivsctl plan --out FILE`", path.display())
+    )]
+    ManifestAsPlan { path: PathBuf },
     #[error("{}: {source}", path.display())]
     #[diagnostic(code(ivsctl::saved_plan))]
     SavedPlan {
@@ -124,11 +130,10 @@ pub async fn destroy(
     args: &ApplyArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let manifests = load_stacks(&args.files, &args.stacks)?;
+    let manifests = load_stacks(globals, &args.files, &args.stacks)?;
     let mut groups: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
-    for m in &manifests {
-        let region =
-            super::resolve_region(globals.aws.region.as_deref(), m.desired.region.as_deref())?;
+    let regions = super::pipeline::stack_regions(globals, &manifests)?;
+    for (m, region) in manifests.iter().zip(regions) {
         groups
             .entry(region)
             .or_default()
@@ -341,6 +346,19 @@ fn approve(globals: &Globals, plans: &[Plan]) -> Result<(), Error> {
 /// `ivsctl apply PLANFILE`: re-reads every resource the plans touch (List
 /// pages, per region) and refuses, writing nothing, if any changed since
 /// the plan was made.
+/// A YAML manifest given where a saved plan (JSON) belongs.
+fn looks_like_manifest(path: &Path, text: &str) -> bool {
+    let yaml_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let not_json = serde_json::from_str::<serde_json::Value>(text).is_err();
+    let manifest_keys = text
+        .lines()
+        .any(|l| l.starts_with("stack:") || l.starts_with("version:"));
+    not_json && (yaml_name || manifest_keys)
+}
+
 async fn apply_saved(
     globals: &Globals,
     args: &ApplyArgs,
@@ -349,6 +367,12 @@ async fn apply_saved(
 ) -> Result<ExitStatus, Error> {
     let text =
         std::fs::read_to_string(path).map_err(FileError::new("read the saved plan", path))?;
+    if looks_like_manifest(path, &text) {
+        return Err(Refusal::ManifestAsPlan {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
     let saved = saved::from_json(&text).map_err(|source| Refusal::SavedPlan {
         path: path.to_path_buf(),
         source,

@@ -91,7 +91,7 @@ pub async fn run(
 /// connects; everything offline is checked first. Shared with `chat tail` /
 /// `chat send`.
 pub async fn resolve_room(globals: &Globals, room: &RoomArg) -> Result<(Session, String), Error> {
-    let manifest = room_manifest(room)?;
+    let manifest = room_manifest(globals, room)?;
     let session = connect(
         globals,
         manifest.as_ref().and_then(|m| m.desired.region.as_deref()),
@@ -107,7 +107,7 @@ pub async fn resolve_room(globals: &Globals, room: &RoomArg) -> Result<(Session,
 }
 
 /// ROOM, offline part: an ARN, or a key of the manifest (which is loaded).
-fn room_manifest(room: &RoomArg) -> Result<Option<Manifest>, Error> {
+fn room_manifest(globals: &Globals, room: &RoomArg) -> Result<Option<Manifest>, Error> {
     if room.room.starts_with("arn:") {
         if !chat::is_room_arn(&room.room) {
             return Err(RoomError::NotARoomArn(room.room.clone()).into());
@@ -115,13 +115,13 @@ fn room_manifest(room: &RoomArg) -> Result<Option<Manifest>, Error> {
         return Ok(if room.files.is_empty() {
             None
         } else {
-            Some(load_manifest(&room.files)?)
+            Some(load_manifest(globals, &room.files)?)
         });
     }
-    if room.files.is_empty() {
+    if room.files.is_empty() && super::pipeline::default_files(&[]).is_err() {
         return Err(RoomError::NoManifest(room.room.clone()).into());
     }
-    let m = load_manifest(&room.files)?;
+    let m = load_manifest(globals, &room.files)?;
     if !m.desired.rooms.contains_key(&room.room) {
         let keys: Vec<&str> = m.desired.rooms.keys().map(String::as_str).collect();
         return Err(RoomError::NoSuchKey {

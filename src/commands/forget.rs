@@ -65,7 +65,7 @@ pub async fn run(
     args: &ForgetArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let manifests = load_stacks(&args.files, &[])?;
+    let manifests = load_stacks(globals, &args.files, &[])?;
     let names: Vec<String> = manifests.iter().map(|m| m.desired.stack.clone()).collect();
     // Every address, resolved offline first.
     let mut targets: Vec<StackAddress> = Vec::new();

@@ -82,7 +82,7 @@ pub async fn run(
     args: &ImportArgs,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let manifest = load_manifest(&args.files)?;
+    let manifest = load_manifest(globals, &args.files)?;
     let d = &manifest.desired;
     let address = Address::parse(&args.address)
         .ok_or_else(|| ImportError::NotAnAddress(args.address.clone()))?;

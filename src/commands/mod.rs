@@ -28,6 +28,8 @@ pub struct Globals {
     pub local_state: Option<PathBuf>,
     pub terminal: Terminal,
     pub verbose: u8,
+    /// The manifests' variables set by `--var` and `IVSCTL_VAR_*`.
+    pub vars: crate::manifest::Vars,
 }
 
 /// The default `--local` state file.

@@ -21,9 +21,44 @@ pub enum Refresh {
     Full,
 }
 
-/// Loads the manifest; any error stops the command before any API call.
-pub fn load_manifest(files: &[PathBuf]) -> Result<Manifest, Error> {
-    Ok(manifest::load_files(files)?)
+/// Loads the manifest of one stack; any error stops the command before any
+/// API call.
+pub fn load_manifest(globals: &Globals, files: &[PathBuf]) -> Result<Manifest, Error> {
+    Ok(manifest::load_stack(&default_files(files)?, &globals.vars)?)
+}
+
+/// The manifest file read when `-f` is not given.
+pub const DEFAULT_MANIFEST: &str = "ivsctl.yaml";
+
+/// `-f`'s files, or when none is given: `ivsctl.yaml` if it exists, else
+/// the manifests of the current directory (its `*.yaml` / `*.yml` files
+/// with a top-level `stack:`; not its subdirectories).
+pub fn default_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    if !files.is_empty() {
+        return Ok(files.to_vec());
+    }
+    let default = PathBuf::from(DEFAULT_MANIFEST);
+    if default.is_file() {
+        return Ok(vec![default]);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(".")
+        .map_err(super::FileError::new("list", std::path::Path::new(".")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.')
+                && (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && p.is_file()
+                && std::fs::read_to_string(p)
+                    .is_ok_and(|t| t.lines().any(|l| l.starts_with("stack:")))
+        })
+        .map(|p| p.strip_prefix("./").map(PathBuf::from).unwrap_or(p))
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(RunError::NoManifest.into());
+    }
+    Ok(found)
 }
 
 /// One stack of a run: its manifest and its plan.
@@ -60,6 +95,12 @@ impl Planned {
 /// Why a run cannot start.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RunError {
+    #[error("no manifest: -f was not given, there is no ivsctl.yaml, and no *.yaml file of the current directory declares a stack")]
+    #[diagnostic(
+        code(ivsctl::run::no_manifest),
+        help("give the manifest with -f FILE (or -f DIR), or run where ivsctl.yaml is")
+    )]
+    NoManifest,
     #[error("no stack {stack} in the manifests given")]
     #[diagnostic(code(ivsctl::run::no_such_stack))]
     NoSuchStack {
@@ -71,8 +112,12 @@ pub enum RunError {
 
 /// The stacks the manifest files declare (several files of one stack form
 /// it; a directory is read recursively), keeping those `--stack` selects.
-pub fn load_stacks(files: &[PathBuf], select: &[String]) -> Result<Vec<Manifest>, Error> {
-    let all = vec![manifest::load_files(files)?];
+pub fn load_stacks(
+    globals: &Globals,
+    files: &[PathBuf],
+    select: &[String],
+) -> Result<Vec<Manifest>, Error> {
+    let all = manifest::load_workspace(&default_files(files)?, &globals.vars)?.stacks;
     if select.is_empty() {
         return Ok(all);
     }
@@ -92,6 +137,40 @@ pub fn load_stacks(files: &[PathBuf], select: &[String]) -> Result<Vec<Manifest>
         .collect())
 }
 
+/// Each stack's region: its manifest's, or `--region`, or (`None`) the AWS
+/// configuration's. A `--region` that contradicts a manifest's `region` is
+/// an error located at that `region` (every such stack reported at once):
+/// a plan for one region must never run in another.
+pub fn stack_regions(
+    globals: &Globals,
+    manifests: &[Manifest],
+) -> Result<Vec<Option<String>>, Error> {
+    let flag = globals.aws.region.as_deref();
+    let mut conflicts = Vec::new();
+    let mut regions = Vec::new();
+    for m in manifests {
+        match (flag, m.desired.region.as_deref()) {
+            (Some(f), Some(r)) if f != r => conflicts.push(m.error_at_with_code(
+                &["region"],
+                "the manifest's region",
+                &format!(
+                    "stack {} is in region {r} but --region says {f}",
+                    m.desired.stack
+                ),
+                "remove --region (the manifest's region is used), or make them agree",
+                "ivsctl::config::region_conflict",
+            )),
+            (_, Some(r)) | (Some(r), None) => regions.push(Some(r.to_string())),
+            (None, None) => regions.push(None),
+        }
+    }
+    if conflicts.is_empty() {
+        Ok(regions)
+    } else {
+        Err(manifest::ManifestError::combine(conflicts).into())
+    }
+}
+
 /// Loads, connects (once per region), discovers (once per region, shared by
 /// the region's stacks) and plans every stack; regions run concurrently,
 /// each paced to its own quotas.
@@ -101,13 +180,12 @@ pub async fn plan_paths(
     select: &[String],
     refresh: Refresh,
 ) -> Result<Planned, Error> {
-    let manifests = load_stacks(files, select)?;
+    let manifests = load_stacks(globals, files, select)?;
     // Group by the region each stack resolves to (its manifest's, --region,
     // or the AWS configuration's).
     let mut groups: BTreeMap<Option<String>, Vec<Manifest>> = BTreeMap::new();
-    for m in manifests {
-        let region =
-            super::resolve_region(globals.aws.region.as_deref(), m.desired.region.as_deref())?;
+    let regions = stack_regions(globals, &manifests)?;
+    for (m, region) in manifests.into_iter().zip(regions) {
         groups.entry(region).or_default().push(m);
     }
     let regions = futures_util::future::try_join_all(

@@ -37,6 +37,10 @@ pub async fn run(
         color: globals.terminal.color_stdout,
     };
     render_plans(&plans, args.format, &opts, out).into_diagnostic()?;
+    if args.format == Format::Json {
+        // A refusal below goes to stderr: stdout keeps one document.
+        crate::render::errors::document_written();
+    }
     if let Some(path) = &args.out {
         let entries: Vec<_> = stacks
             .iter()

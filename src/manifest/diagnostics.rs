@@ -428,6 +428,11 @@ impl ManifestError {
         &self.errors
     }
 
+    /// One error holding every problem of `errors` (e.g. one per stack).
+    pub fn combine(errors: impl IntoIterator<Item = ManifestError>) -> ManifestError {
+        ManifestError::new(errors.into_iter().flat_map(|e| e.errors).collect())
+    }
+
     /// Every problem as plain data, in the order they are rendered.
     pub fn diagnostics(&self) -> Vec<DiagnosticData> {
         self.errors.iter().map(Issue::data).collect()

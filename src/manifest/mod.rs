@@ -127,13 +127,13 @@ impl Manifest {
 /// with `.` skipped); a file is read whatever its name. All files must
 /// declare the same stack. Variables take their manifest defaults only.
 pub fn load_files(paths: &[PathBuf]) -> Result<Manifest, ManifestError> {
+    load_stack(paths, &Vars::default())
+}
+
+/// [`load_files`] with variables set from outside (`--var`, environment).
+pub fn load_stack(paths: &[PathBuf], vars: &Vars) -> Result<Manifest, ManifestError> {
     let (files, issues) = workspace::read_paths(paths);
-    one(workspace::load(
-        files,
-        issues,
-        &Vars::default(),
-        Mode::OneStack,
-    )?)
+    one(workspace::load(files, issues, vars, Mode::OneStack)?)
 }
 
 /// Loads a manifest from text; `name` is the file name shown in errors.

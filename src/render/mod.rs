@@ -20,6 +20,7 @@
 //! (`lines`) and one way of showing values (`value`), so the diff in a pull
 //! request reads exactly like the plan in a terminal.
 
+pub mod errors;
 mod human;
 mod json;
 mod lines;
