@@ -226,7 +226,7 @@ fn errors_in_merged_values_name_both_places_as_data() {
         ),
         ("merged here through `*base`", 7, 9)
     );
-    let json = serde_json::to_value(&err.diagnostics()).expect("serializable");
+    let json = serde_json::to_value(err.diagnostics()).expect("serializable");
     assert_eq!(json[0]["endColumn"], 35);
 }
 
@@ -276,4 +276,24 @@ fn error_at_locates_a_path_for_plan_time_errors() {
     let err = m.error_at(&["rooms", "lobby", "tags", "x"], "here", "m", "h");
     let d = &err.diagnostics()[0];
     assert_eq!((d.file.as_str(), d.line, d.column), ("b.yaml", 4, 3));
+}
+
+#[test]
+fn the_complete_examples_of_the_manifest_docs_load() {
+    let doc = std::fs::read_to_string("docs/manifest.md").expect("docs/manifest.md");
+    let mut examples = 0;
+    for block in doc.split("```yaml\n").skip(1) {
+        let text = block.split("```").next().unwrap_or_default();
+        if !text.contains("version: 1") {
+            continue;
+        }
+        examples += 1;
+        if let Err(e) = load_str("docs.yaml", text) {
+            panic!(
+                "an example of docs/manifest.md does not load:\n{text}\n{}",
+                render_plain(&e)
+            );
+        }
+    }
+    assert!(examples >= 2);
 }
