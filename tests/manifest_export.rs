@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use ivsctl::manifest::{load_str, render_plain, to_yaml};
 use ivsctl::model::{
-    DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
-    LoggingConfigurationRef, MessageReviewHandler, Tags,
+    Address, DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
+    LoggingConfigurationRef, MessageReviewHandler, Move, Tags,
 };
 
 fn round_trip(desired: &DesiredStack) -> String {
@@ -137,6 +137,57 @@ fn every_field_round_trips() {
     let text = round_trip(&d);
     assert!(text.contains("name: \"\""), "{text}");
     assert!(!text.contains("fallbackResult: ALLOW"), "{text}");
+}
+
+#[test]
+fn imports_moves_references_and_dollar_signs_round_trip() {
+    let mut d = DesiredStack {
+        stack: "s".into(),
+        region: Some("us-west-2".into()),
+        ..DesiredStack::default()
+    };
+    let mut lobby = room("lobby");
+    lobby.import = Some("arn:aws:ivschat:us-west-2:123456789012:room/AbC".into());
+    lobby.logging_configurations = vec![LoggingConfigurationRef::Stack {
+        stack: "shared".into(),
+        key: "archive".into(),
+    }];
+    // Text that looks like a variable is written so that it stays text.
+    for (k, v) in [
+        ("a", "costs ${X}"),
+        ("b", "$${Y}"),
+        ("c", "$$"),
+        ("d", "${"),
+    ] {
+        lobby.tags.insert(k.into(), v.into());
+    }
+    d.rooms.insert("lobby".into(), lobby);
+    d.logging_configurations.insert(
+        "archive".into(),
+        DesiredLoggingConfiguration {
+            name: "archive".into(),
+            destination: Destination::S3 {
+                bucket_name: "my-logs".into(),
+            },
+            tags: Tags::new(),
+            protect: false,
+            import: Some("arn:aws:ivschat:us-west-2:123456789012:logging-configuration/AbC".into()),
+        },
+    );
+    d.moved = vec![
+        Move::Address {
+            from: Address::room("old"),
+            to: Address::room("lobby"),
+        },
+        Move::Stack {
+            from_stack: "legacy".into(),
+        },
+    ];
+    let text = round_trip(&d);
+    assert!(
+        text.contains("moved:\n  - from: rooms.old\n    to: rooms.lobby\n  - fromStack: legacy\n"),
+        "{text}"
+    );
 }
 
 #[test]

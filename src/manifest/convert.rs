@@ -56,7 +56,13 @@ fn moved(raw: RawMove) -> Option<Move> {
 fn logging_configuration(key: &str, raw: RawLoggingConfiguration) -> DesiredLoggingConfiguration {
     DesiredLoggingConfiguration {
         name: raw.name.unwrap_or_else(|| key.to_string()),
-        destination: destination(raw.destination),
+        // Validation has made sure of one (the resource's or the defaults').
+        destination: raw.destination.map_or(
+            Destination::S3 {
+                bucket_name: String::new(),
+            },
+            destination,
+        ),
         tags: raw.tags.unwrap_or_default(),
         protect: raw.protect.unwrap_or(false),
         import: raw.import,

@@ -38,8 +38,8 @@ pub fn check(stack: &str, files: &[(&SourceFile, &FileFacts)], complete: bool) -
     issues
 }
 
-/// Files loaded as one stack declare the same `stack`. `workspace` says
-/// that the caller could have loaded them as several stacks instead.
+/// Files loaded as one stack declare the same `stack` (the help says that a
+/// workspace could hold several).
 pub fn same_stack(files: &[(&SourceFile, &FileFacts)]) -> Vec<Issue> {
     let mut issues = Vec::new();
     same_value(files, |f| f.stack.as_ref(), "stack", &mut issues);

@@ -269,7 +269,7 @@ impl Issue {
     }
 
     /// The byte offset of the primary label.
-    pub fn offset(&self) -> usize {
+    pub(super) fn offset(&self) -> usize {
         self.offset
     }
 

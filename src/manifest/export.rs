@@ -2,7 +2,9 @@
 //! field by field through the field tables (`schema/`).
 //!
 //! Fields equal to their defaults are left out, so that the output reads like
-//! a hand-written manifest. Every string goes through `scalar::yaml_string`,
+//! a hand-written manifest. Every string goes through `scalar::yaml_string`
+//! (values after `value_text`, which writes `${` as `$${` so that no text is
+//! read back as a variable),
 //! which quotes whatever YAML would read as something else (`"true"`, `"042"`,
 //! `""`), so that loading the output gives back the same model.
 
@@ -10,7 +12,7 @@ use std::fmt::Write;
 
 use crate::model::{
     DesiredLoggingConfiguration, DesiredRoom, DesiredStack, Destination, FallbackResult,
-    LoggingConfigurationRef, Tags,
+    LoggingConfigurationRef, Move, Tags,
 };
 use crate::schema::logging::LOGGING;
 use crate::schema::room::ROOM;
@@ -43,6 +45,20 @@ pub fn to_yaml(desired: &DesiredStack, schema_ref: Option<&str>) -> String {
             resource(&mut out, key, &room_body(key, room));
         }
     }
+    if !desired.moved.is_empty() {
+        out.line(0, "moved:");
+        for entry in &desired.moved {
+            match entry {
+                Move::Address { from, to } => {
+                    out.line(1, &format!("- from: {}", value_text(&from.to_string())));
+                    out.field(2, "to", &to.to_string());
+                }
+                Move::Stack { from_stack } => {
+                    out.line(1, &format!("- fromStack: {}", value_text(from_stack)));
+                }
+            }
+        }
+    }
     out.0
 }
 
@@ -57,6 +73,9 @@ fn logging_body(key: &str, lc: &DesiredLoggingConfiguration) -> Out {
     body.tags(2, &lc.tags);
     if lc.protect {
         body.line(2, "protect: true");
+    }
+    if let Some(arn) = &lc.import {
+        body.field(2, "import", arn);
     }
     body
 }
@@ -73,6 +92,9 @@ fn room_body(key: &str, room: &DesiredRoom) -> Out {
     if room.protect {
         body.line(2, "protect: true");
     }
+    if let Some(arn) = &room.import {
+        body.field(2, "import", arn);
+    }
     body
 }
 
@@ -84,6 +106,12 @@ fn resource(out: &mut Out, key: &str, body: &Out) {
         out.key(1, key);
         out.0.push_str(&body.0);
     }
+}
+
+/// A value as YAML that loads back as this very text: `${` (which would
+/// be a variable) is escaped as `$${`.
+fn value_text(value: &str) -> String {
+    yaml_string(&value.replace("${", "$${"))
 }
 
 #[derive(Default)]
@@ -99,7 +127,7 @@ impl Out {
     }
 
     fn field(&mut self, indent: usize, name: &str, value: &str) {
-        self.line(indent, &format!("{name}: {}", yaml_string(value)));
+        self.line(indent, &format!("{name}: {}", value_text(value)));
     }
 
     /// One field's value, as the manifest writes its kind.
@@ -141,7 +169,7 @@ impl Out {
                         }
                         LoggingConfigurationRef::Stack { stack, key } => format!("{stack}/{key}"),
                     };
-                    self.line(indent + 1, &format!("- {}", yaml_string(&text)));
+                    self.line(indent + 1, &format!("- {}", value_text(&text)));
                 }
             }
         }
@@ -155,7 +183,7 @@ impl Out {
         for (k, v) in tags {
             self.line(
                 indent + 1,
-                &format!("{}: {}", yaml_string(k), yaml_string(v)),
+                &format!("{}: {}", yaml_string(k), value_text(v)),
             );
         }
     }

@@ -38,6 +38,7 @@ mod resources;
 mod rules;
 mod scalar;
 mod sections;
+mod span;
 mod spanned;
 mod stackwide;
 mod typed;
@@ -184,9 +185,54 @@ fn one(workspace: Workspace) -> Result<Manifest, ManifestError> {
 }
 
 /// The JSON Schema of manifest v1, pretty-printed, with a trailing newline.
+/// Wherever a value is checked (a pattern, an integer, a boolean), a string
+/// with a `${NAME}` variable is also accepted: its value is only known when
+/// ivsctl runs.
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(RawManifest);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut value = serde_json::to_value(&schema).unwrap_or_default();
+    allow_variables(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A string that holds a variable reference.
+const VARIABLE_PATTERN: &str = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}";
+
+fn allow_variables(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    match schema {
+        Value::Array(items) => items.iter_mut().for_each(allow_variables),
+        Value::Object(object) => {
+            for (key, child) in object.iter_mut() {
+                // Keys are never substituted; `vars` defaults are literal.
+                if key != "propertyNames" && key != "vars" {
+                    allow_variables(child);
+                }
+            }
+            let types: Vec<String> = match object.get("type") {
+                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::Array(ts)) => ts
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(Value::String(pattern)) = object.get_mut("pattern") {
+                *pattern = format!("{pattern}|{VARIABLE_PATTERN}");
+            } else if types.iter().any(|t| t == "integer" || t == "boolean")
+                && !types.iter().any(|t| t == "string")
+            {
+                let mut types: Vec<Value> = types.into_iter().map(Value::String).collect();
+                types.push(Value::String("string".to_string()));
+                object.insert("type".to_string(), Value::Array(types));
+                object.insert(
+                    "pattern".to_string(),
+                    Value::String(VARIABLE_PATTERN.to_string()),
+                );
+            }
+        }
+        _ => {}
+    }
 }

@@ -47,6 +47,7 @@ pub struct RawManifest {
     /// default, the variable must be set). `--var NAME=VALUE` and the
     /// environment variable `IVSCTL_VAR_NAME` win over the default. Shared
     /// by the stack's files.
+    #[serde(default)]
     #[schemars(schema_with = "vars_schema")]
     #[allow(dead_code)] // substituted on the tree before the typed read
     pub vars: Option<BTreeMap<String, RawVarDefault>>,
@@ -152,7 +153,7 @@ pub struct RawRoomDefaults {
     #[schemars(
         length(max = 3),
         extend("uniqueItems" = true),
-        inner(length(min = 1, max = 128), regex(pattern = ROOM_LOGGING_CONFIGURATION_PATTERN))
+        inner(length(min = 1, max = 193), regex(pattern = ROOM_LOGGING_CONFIGURATION_PATTERN))
     )]
     pub logging_configurations: Option<Vec<String>>,
     /// Tags every room carries (a room's own tags win on the same key).
@@ -210,7 +211,8 @@ pub struct RawLoggingConfiguration {
     pub name: Option<String>,
 
     /// Where chat logs go: exactly one of `s3`, `cloudWatchLogs`, `firehose`.
-    pub destination: RawDestination,
+    /// Required, unless the stack's `defaults.loggingConfigurations` give one.
+    pub destination: Option<RawDestination>,
 
     /// This resource's tags, added to the stack's tags. Keys: 1 to 128
     /// characters, not starting with `aws:` or `ivsctl:`; values: strings of
@@ -296,7 +298,7 @@ pub struct RawRoom {
     #[schemars(
         length(max = 3),
         extend("uniqueItems" = true),
-        inner(length(min = 1, max = 128), regex(pattern = ROOM_LOGGING_CONFIGURATION_PATTERN))
+        inner(length(min = 1, max = 193), regex(pattern = ROOM_LOGGING_CONFIGURATION_PATTERN))
     )]
     pub logging_configurations: Option<Vec<String>>,
 

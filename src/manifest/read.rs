@@ -162,9 +162,14 @@ impl<'a> Cx<'a> {
             return Vec::new();
         };
         let mut out: Vec<Field<'n>> = Vec::new();
-        // Where each key is in `out`: a mapping of rooms can be large.
-        let mut seen: std::collections::HashMap<&'n str, usize> =
-            std::collections::HashMap::with_capacity(entries.len());
+        // Where each key is in `out`, for a large mapping (of rooms); a small
+        // one is searched.
+        let large = entries.len() > 16;
+        let mut seen: std::collections::HashMap<&'n str, usize> = if large {
+            std::collections::HashMap::with_capacity(entries.len())
+        } else {
+            std::collections::HashMap::new()
+        };
         for entry in entries {
             let NodeKind::Scalar { value: name, plain } = &entry.key.kind else {
                 let issue = self
@@ -202,7 +207,12 @@ impl<'a> Cx<'a> {
                 self.push(issue);
                 continue;
             }
-            if let Some(first) = seen.get(name.as_str()).map(|i| out[*i]) {
+            let first = if large {
+                seen.get(name.as_str()).map(|i| out[*i])
+            } else {
+                out.iter().find(|f| f.name == name.as_str()).copied()
+            };
+            if let Some(first) = first {
                 let first_line = self.line(first.key.span.start);
                 let in_path = if path.is_root() {
                     "at the top level".to_string()
@@ -222,7 +232,9 @@ impl<'a> Cx<'a> {
                 self.push(issue);
                 continue;
             }
-            seen.insert(name.as_str(), out.len());
+            if large {
+                seen.insert(name.as_str(), out.len());
+            }
             out.push(Field {
                 name,
                 key: &entry.key,

@@ -155,7 +155,7 @@ pub fn moved(cx: &mut Cx<'_>, field: &Field<'_>) -> Vec<MoveFacts> {
                     });
                 }
             }
-            (from, to, Some(fs)) => {
+            (from, _, Some(fs)) => {
                 let other = if from.is_some() { "from" } else { "to" };
                 let issue = cx
                     .issue(
@@ -169,7 +169,6 @@ pub fn moved(cx: &mut Cx<'_>, field: &Field<'_>) -> Vec<MoveFacts> {
                     ))
                     .code("manifest::moved_entry");
                 cx.push(issue);
-                let _ = to;
             }
             (None, None, None) => {
                 if MOVED_FIELDS.iter().any(|f| fields.misspelled(f)) {

@@ -11,78 +11,11 @@
 //! "billion laughs" file cannot exhaust memory.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as CharSpan, Tag};
 
-/// A byte range in the source text, and, for a node copied from an anchor
-/// (an alias, or the entries a merge key brings in), where that copy is used:
-/// an error in the copy then points at both places.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-    pub via: Option<Arc<Via>>,
-}
-
-/// Where a copy of an anchored node is used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Via {
-    /// The alias (`*name`) that brings the copy in.
-    pub span: Range<usize>,
-    pub kind: ViaKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ViaKind {
-    /// `key: *name`.
-    Alias,
-    /// `<<: *name`.
-    Merge,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Self {
-        Span {
-            start,
-            end,
-            via: None,
-        }
-    }
-
-    /// An empty span at `offset`.
-    pub fn at(offset: usize) -> Self {
-        Span::new(offset, offset)
-    }
-
-    pub fn range(&self) -> Range<usize> {
-        self.start..self.end
-    }
-
-    pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.end <= self.start
-    }
-
-    /// The same place, starting at `start` (inside this span).
-    pub fn with_range(&self, start: usize, end: usize) -> Self {
-        Span {
-            start,
-            end,
-            via: self.via.clone(),
-        }
-    }
-}
-
-impl From<Range<usize>> for Span {
-    fn from(range: Range<usize>) -> Self {
-        Span::new(range.start, range.end)
-    }
-}
+pub use super::span::{Span, Via, ViaKind};
 
 /// At most this many nodes per file, aliases expanded. A real manifest has a
 /// few hundred.
@@ -205,11 +138,24 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                         });
                     }
                 }
+                let at_line = at.min(text.len());
+                let start = text[..at_line].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[at_line..]
+                    .find('\n')
+                    .map_or(text.len(), |i| at_line + i);
+                let line = &text[start..end];
+                let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
+                    "inside a flow collection (`{...}`, `[...]`), quote a value that uses a \
+                     variable: `\"logs-${ENV}\"`; `{` and `}` end a plain value there"
+                        .to_string()
+                } else {
+                    syntax_help(err.info())
+                };
                 return Err(ParseError {
                     message: format!("invalid YAML: {}", err.info()),
                     label: "invalid YAML here",
                     span: Span::at(at),
-                    help: syntax_help(err.info()),
+                    help,
                     code: "manifest::syntax",
                 });
             }

@@ -213,6 +213,11 @@ pub fn load(
                 continue;
             }
         };
+        if root.is_some() {
+            if let Err(issue) = other_readers(&file) {
+                issues.push(*issue);
+            }
+        }
         let mut declared = Vec::new();
         let mut stack = None;
         let mut unresolved = Vec::new();
@@ -459,20 +464,17 @@ fn merge_tags(own: &mut Node, default: &Node) {
     }
 }
 
-/// The typed read of a validated file.
-///
-/// Two failures remain possible, each a clean error rather than a panic: the
-/// YAML parser behind serde_yaml (libyaml's rules) can reject what saphyr
-/// accepts (a tab before a comment at the start of a line), which other YAML
-/// tools would then reject too: the user's to simplify; and the validation
-/// pass can accept what the typed pass rejects, which is an ivsctl bug.
-fn typed(file: &SourceFile, root: Option<&Node>) -> Result<RawManifest, Box<Issue>> {
+/// The YAML parser behind serde_yaml (libyaml's rules) can reject what
+/// saphyr accepts (a tab before a comment at the start of a line): other
+/// YAML tools would then reject the file too, so it is the user's to
+/// simplify.
+fn other_readers(file: &SourceFile) -> Result<(), Box<Issue>> {
     // serde_yaml would read a byte order mark as part of the first key.
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     let skipped = file.text.len() - text.len();
-    if let Err(err) = yaml_syntax(text) {
+    yaml_syntax(text).map_err(|err| {
         let at = skipped + err.location().map_or(0, |l| l.index());
-        return Err(Box::new(
+        Box::new(
             Issue::new(
                 file,
                 at..at,
@@ -484,8 +486,13 @@ fn typed(file: &SourceFile, root: Option<&Node>) -> Result<RawManifest, Box<Issu
                  indentation, and each flow collection (`[...]`, `{...}`) on one line",
             )
             .code("manifest::yaml_disagreement"),
-        ));
-    }
+        )
+    })
+}
+
+/// The typed read of a validated file. Validation accepting what the typed
+/// pass rejects would be an ivsctl bug: a clean error, not a panic.
+fn typed(file: &SourceFile, root: Option<&Node>) -> Result<RawManifest, Box<Issue>> {
     let Some(root) = root else {
         return Err(Box::new(bug(file, 0..0, "the file holds no document")));
     };

@@ -24,14 +24,60 @@ impl Rng {
 #[test]
 fn mutations_never_panic_and_validation_covers_typing() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/manifests/valid/");
-    let bases: Vec<String> = ["full.yaml", "product-example.yaml"]
+    let bases: Vec<String> = ["full.yaml", "product-example.yaml", "reuse.yaml"]
         .iter()
         .map(|f| std::fs::read_to_string(format!("{dir}{f}")).expect("a valid fixture"))
         .collect();
     let tokens = [
-        "~", "\"", "'", "[", "]", "{", "}", ": ", "- ", "42", "042", "&a ", "*a", "!!str ", "!x ",
-        "\t", "\n", "\n  ", "é", "#", "true", "-1", "0x10", ",", "<<: ", "---\n", "? ", "|\n  x\n",
-        "\u{feff}", "\r\n", "null", "''", "\"\"", "arn:", "aws:", "ivsctl:",
+        "~",
+        "\"",
+        "'",
+        "[",
+        "]",
+        "{",
+        "}",
+        ": ",
+        "- ",
+        "42",
+        "042",
+        "&a ",
+        "*a",
+        "!!str ",
+        "!x ",
+        "\t",
+        "\n",
+        "\n  ",
+        "é",
+        "#",
+        "true",
+        "-1",
+        "0x10",
+        ",",
+        "<<: ",
+        "---\n",
+        "? ",
+        "|\n  x\n",
+        "\u{feff}",
+        "\r\n",
+        "null",
+        "''",
+        "\"\"",
+        "arn:",
+        "aws:",
+        "ivsctl:",
+        "${",
+        "}",
+        "$${",
+        "${ENV}",
+        "${NOPE}",
+        "x-",
+        "/",
+        "<<: *small\n    ",
+        "defaults:\n  rooms: {}\n",
+        "import: ",
+        "moved:\n  - {from: rooms.a, to: rooms.lobby}\n",
+        "fromStack: ",
+        "vars:\n  ENV: 1\n",
     ];
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     let mut accepted = 0;

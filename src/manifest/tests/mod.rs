@@ -1,9 +1,12 @@
 //! Unit tests of the manifest module, one test (or a few) per rule, on small
 //! inline manifests: `structure` (YAML, fields, keys, types), `values` (every
 //! value rule), `stack` (tag budget and multi-file stacks), `fuzz` (mutated
-//! manifests never panic). Shared helpers and end-to-end cases are here.
+//! manifests never panic), `reuse` (defaults, merges, variables, import,
+//! moved, references to other stacks). Shared helpers and end-to-end cases
+//! are here.
 
 mod fuzz;
+mod reuse;
 mod stack;
 mod structure;
 mod values;
