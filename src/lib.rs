@@ -13,6 +13,7 @@ pub mod emulator;
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod heartbeat;
 pub mod live;
 pub mod manifest;
 pub mod messaging;

@@ -178,13 +178,19 @@ fn with_injected_faults_apply_reports_failures_and_repeated_applies_converge_wit
             break;
         }
         out.failure();
-        if out.stdout.trim().is_empty() {
-            // Discovery itself gave up (the SDK's retries ran out): an error
-            // on stderr, no report.
-            out.stderr_contains("failed");
+        let doc = out.json();
+        if let Some(error) = doc.get("error") {
+            // Discovery itself gave up (the retries ran out): the error
+            // document instead of a report, naming the call that failed.
+            assert_eq!(error["code"], "ivsctl::api::service", "{out}");
+            assert!(error["operation"].as_str().is_some(), "{out}");
+            assert!(
+                error["message"].as_str().unwrap().contains("failed"),
+                "{out}"
+            );
             continue;
         }
-        if check_failed_report(&out.json(), attempt) > 0 {
+        if check_failed_report(&doc, attempt) > 0 {
             reports_with_failures += 1;
         }
     }
@@ -349,13 +355,17 @@ fn after_a_logging_configuration_failed_the_plan_says_so() {
     // The configuration exists but is unusable: the plan must not present it
     // as matching the manifest.
     let out = ctx.ivsctl("plan -f m.yaml --format json");
-    insta::assert_snapshot!(ctx.redact(&format!("exit {}\n{}{}", out.code, out.stdout, out.stderr)), @"
+    insta::assert_snapshot!(ctx.redact(&format!("exit {}\n{}{}", out.code, out.stdout, out.stderr)), @r#"
     exit 1
-    ivsctl::plan::unusable_logging_configuration
-
-      x loggingConfigurations.slow ([loggingConfigurations.slow]) is CREATE_FAILED: it cannot be used, and ivsctl never replaces a resource
-      help: delete it (aws ivschat delete-logging-configuration --identifier [loggingConfigurations.slow]), then apply again to create it anew
-    ");
+    {
+      "format_version": "1",
+      "error": {
+        "code": "ivsctl::plan::unusable_logging_configuration",
+        "message": "loggingConfigurations.slow ([loggingConfigurations.slow]) is CREATE_FAILED: it cannot be used, and ivsctl never replaces a resource",
+        "help": "delete it (aws ivschat delete-logging-configuration --identifier [loggingConfigurations.slow]), then apply again to create it anew"
+      }
+    }
+    "#);
 }
 
 #[test]

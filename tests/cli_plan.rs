@@ -349,19 +349,28 @@ fn two_live_resources_claiming_one_key_stop_the_plan() {
         }
         };
         let (first, second) = (make("first"), make("second"));
-        for format in ["human", "json"] {
-            ctx.reset_log();
-            // An error naming both ARNs and the address; no plan printed.
-            ctx.ivsctl(&format!(
-                "plan -f {m} --format {format} --detailed-exitcode"
-            ))
+        // An error naming both ARNs and the address; no plan printed.
+        ctx.reset_log();
+        ctx.ivsctl(&format!("plan -f {m} --detailed-exitcode"))
             .failure()
             .stderr_names(&[&first, &second, address])
             .stderr_lacks("panicked")
-            .stdout_lacks("Plan:")
-            .stdout_lacks("resource_changes");
-            ctx.assert_reads_only(address);
+            .stdout_lacks("Plan:");
+        ctx.assert_reads_only(address);
+        // With --format json, the error is the one document on stdout.
+        ctx.reset_log();
+        let out = ctx.ivsctl(&format!("plan -f {m} --format json --detailed-exitcode"));
+        out.failure().stdout_lacks("resource_changes");
+        let doc = out.json();
+        assert_eq!(
+            doc["error"]["code"], "ivsctl::plan::duplicate_claim",
+            "{out}"
+        );
+        let message = doc["error"]["message"].as_str().unwrap();
+        for name in [&first, &second, address] {
+            assert!(message.contains(name), "{message}");
         }
+        ctx.assert_reads_only(address);
     }
 }
 

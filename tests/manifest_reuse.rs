@@ -227,7 +227,7 @@ fn errors_in_merged_values_name_both_places_as_data() {
         ("merged here through `*base`", 7, 9)
     );
     let json = serde_json::to_value(err.diagnostics()).expect("serializable");
-    assert_eq!(json[0]["endColumn"], 35);
+    assert_eq!(json[0]["end_column"], 35);
 }
 
 #[test]

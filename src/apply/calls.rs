@@ -201,9 +201,16 @@ pub async fn tag(api: &Api, arn: &str, tags: &Tags) -> Result<(), ApiError> {
 
 /// Polls until the logging configuration is ACTIVE; a *_FAILED state, its
 /// disappearance, or `timeout` is an error.
-pub async fn wait_active(api: &Api, arn: &str, timeout: Duration) -> Result<(), ApplyError> {
+/// `label` names it in progress lines (`loggingConfigurations.archive`).
+pub async fn wait_active(
+    api: &Api,
+    label: &str,
+    arn: &str,
+    timeout: Duration,
+) -> Result<(), ApplyError> {
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(100);
+    let wait = crate::heartbeat::waiting(format!("{label} to become ACTIVE"));
     loop {
         match crate::live::get_logging_configuration(api, arn).await? {
             Some(lc) if lc.state == LoggingConfigurationState::Active => return Ok(()),
@@ -213,7 +220,10 @@ pub async fn wait_active(api: &Api, arn: &str, timeout: Duration) -> Result<(), 
                     state: lc.state.as_str().to_string(),
                 })
             }
-            Some(_) => {}
+            Some(lc) => wait.set(format!(
+                "{label} to become ACTIVE (it is {})",
+                lc.state.as_str()
+            )),
             None => {
                 return Err(ApplyError::Disappeared {
                     arn: arn.to_string(),

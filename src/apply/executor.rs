@@ -91,7 +91,11 @@ impl Executor for SdkExecutor {
     ) -> Result<Option<String>, ApplyError> {
         let api = &self.api;
         for arn in &c.wait_for_active {
-            calls::wait_active(api, arn, ACTIVE_TIMEOUT).await?;
+            let label = format!(
+                "logging configuration {arn} (used by {stack}/{})",
+                c.address
+            );
+            calls::wait_active(api, &label, arn, ACTIVE_TIMEOUT).await?;
         }
         let room = c.resource_type() == ResourceType::Room;
         match &c.op {
@@ -112,7 +116,8 @@ impl Executor for SdkExecutor {
                     calls::create_logging_configuration(api, &values, &tags).await?
                 };
                 if create.await_active {
-                    calls::wait_active(api, &arn, ACTIVE_TIMEOUT).await?;
+                    let label = format!("{stack}/{}", c.address);
+                    calls::wait_active(api, &label, &arn, ACTIVE_TIMEOUT).await?;
                 }
                 Ok(Some(arn))
             }
@@ -140,7 +145,8 @@ impl Executor for SdkExecutor {
                     }
                 }
                 if u.await_active {
-                    calls::wait_active(api, &u.arn, ACTIVE_TIMEOUT).await?;
+                    let label = format!("{stack}/{}", c.address);
+                    calls::wait_active(api, &label, &u.arn, ACTIVE_TIMEOUT).await?;
                 }
                 if !u.untag.is_empty() {
                     calls::untag(api, &u.arn, &u.untag).await?;

@@ -187,6 +187,7 @@ impl Api {
     pub async fn pace(&self, operation: &'static str, target: &str) {
         self.pacer.acquire(operation).await;
         self.observer.calling(operation, target);
+        crate::heartbeat::called(operation);
     }
 }
 

@@ -126,6 +126,7 @@ impl Api {
                 _ => backoff(n, jitter()),
             };
             self.observer.retrying(operation, target, &err, delay);
+            crate::heartbeat::retried(err.retryable() == Retryable::Throttled);
             tokio::time::sleep(delay).await;
         }
     }

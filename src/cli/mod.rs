@@ -385,6 +385,18 @@ fn is_broken_pipe(report: &Error) -> bool {
 #[diagnostic(code(ivsctl::emulator))]
 struct EmulatorError(crate::emulator::StartError);
 
+/// Runs a command that may wait (on the API's quotas, on a logging
+/// configuration becoming ACTIVE), printing heartbeat lines in logs.
+fn with_heartbeat<T>(
+    globals: &Globals,
+    command: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    runtime()?.block_on(async {
+        let _heartbeat = crate::heartbeat::start(&globals.terminal);
+        command.await
+    })
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -451,7 +463,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 out: cmd.out,
                 detailed_exitcode: cmd.detailed_exitcode,
             };
-            runtime()?.block_on(commands::plan::run(&globals, &args, &mut out))
+            with_heartbeat(&globals, commands::plan::run(&globals, &args, &mut out))
         }
         Command::Apply(cmd) => {
             let args = commands::apply::ApplyArgs {
@@ -465,8 +477,9 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 planfile: cmd.planfile,
                 auto_approve: cmd.auto_approve,
                 format: cmd.format.render(),
+                destroy: false,
             };
-            runtime()?.block_on(commands::apply::run(&globals, &args, &mut out))
+            with_heartbeat(&globals, commands::apply::run(&globals, &args, &mut out))
         }
         Command::Destroy(cmd) => {
             let args = commands::apply::ApplyArgs {
@@ -480,8 +493,12 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 planfile: None,
                 auto_approve: cmd.auto_approve,
                 format: cmd.format.render(),
+                destroy: true,
             };
-            runtime()?.block_on(commands::apply::destroy(&globals, &args, &mut out))
+            with_heartbeat(
+                &globals,
+                commands::apply::destroy(&globals, &args, &mut out),
+            )
         }
         Command::Import(cmd) => {
             let args = commands::import::ImportArgs {
@@ -489,7 +506,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 address: cmd.address,
                 arn: cmd.arn,
             };
-            runtime()?.block_on(commands::import::run(&globals, &args, &mut out))
+            with_heartbeat(&globals, commands::import::run(&globals, &args, &mut out))
         }
         Command::Forget(cmd) => {
             let args = commands::forget::ForgetArgs {
@@ -497,7 +514,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 addresses: cmd.addresses,
                 force: cmd.force,
             };
-            runtime()?.block_on(commands::forget::run(&globals, &args, &mut out))
+            with_heartbeat(&globals, commands::forget::run(&globals, &args, &mut out))
         }
         Command::Chat(cmd) => {
             let (room, request) = match cmd {
@@ -579,7 +596,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
                 stack: cmd.stack,
                 output_dir: cmd.output_dir,
             };
-            runtime()?.block_on(commands::export::run(&globals, &args, &mut out))
+            with_heartbeat(&globals, commands::export::run(&globals, &args, &mut out))
         }
     }
 }

@@ -28,52 +28,70 @@ pub struct ApplyArgs {
     pub auto_approve: bool,
     pub format: Format,
     pub limits: Limits,
+    /// `ivsctl destroy`: messages speak of destroying.
+    pub destroy: bool,
 }
 
 /// Why apply writes nothing.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Refusal {
-    #[error("apply refuses {subject}, writing nothing: {count} delete{} blocked\n{lines}", if *count == 1 { " is" } else { "s are" })]
+    #[error("{who} refuses {subject}, writing nothing: {count} delete{} blocked\n{lines}", if *count == 1 { " is" } else { "s are" })]
     #[diagnostic(code(ivsctl::refused::blocked))]
     Blocked {
+        who: &'static str,
         subject: String,
         count: usize,
         lines: String,
         #[help]
         unblock: String,
     },
-    #[error("apply refuses {subject}, writing nothing: it deletes {deletes} resource{} and --max-deletes is {max}", if *deletes == 1 { "" } else { "s" })]
+    #[error("{who} refuses {subject}, writing nothing: it deletes {deletes} resource{} and --max-deletes is {max}", if *deletes == 1 { "" } else { "s" })]
     #[diagnostic(
         code(ivsctl::refused::max_deletes),
         help("review the deletes above; raise --max-deletes if they are intended")
     )]
     MaxDeletes {
+        who: &'static str,
         subject: String,
         deletes: usize,
         max: usize,
     },
-    #[error("apply refuses {subject}, writing nothing: the manifest declares no resources, and applying it would delete all {deletes} resource{} of stack {stack}", if *deletes == 1 { "" } else { "s" })]
+    #[error("{who} refuses {subject}, writing nothing: the manifest declares no resources, and applying it would delete all {deletes} resource{} of stack {stack}", if *deletes == 1 { "" } else { "s" })]
     #[diagnostic(
         code(ivsctl::refused::empty_manifest),
         help("if the stack really should be empty, pass --allow-empty (or use `ivsctl destroy`)")
     )]
     EmptyManifest {
+        who: &'static str,
         subject: String,
         deletes: usize,
         stack: String,
     },
-    #[error("apply refuses the plans of {} stacks, writing nothing", .0.len())]
+    #[error("{who} refuses the plans of {} stacks, writing nothing", refusals.len())]
     #[diagnostic(code(ivsctl::refused::several))]
-    Several(#[related] Vec<Refusal>),
+    Several {
+        who: &'static str,
+        #[related]
+        refusals: Vec<Refusal>,
+    },
     #[error("refusing to apply without approval: stdin is not a terminal, and --auto-approve was not given; nothing was changed")]
     #[diagnostic(
         code(ivsctl::refused::no_approval),
         help("review the plan, then run again with --auto-approve (or apply a saved plan: ivsctl plan --out FILE; ivsctl apply FILE)")
     )]
     NoApproval,
+    #[error("refusing to destroy without approval: stdin is not a terminal, and --auto-approve was not given; nothing was destroyed")]
+    #[diagnostic(
+        code(ivsctl::refused::no_approval),
+        help("review the resources listed above: every one is deleted for good. Then run again with --auto-approve")
+    )]
+    NoDestroyApproval,
     #[error("apply cancelled; nothing was changed")]
     #[diagnostic(code(ivsctl::refused::cancelled))]
     Cancelled,
+    #[error("destroy cancelled; nothing was destroyed")]
+    #[diagnostic(code(ivsctl::refused::cancelled))]
+    DestroyCancelled,
     #[error("the saved plan {} is stale, so nothing was applied; since it was made:\n{lines}", path.display())]
     #[diagnostic(
         code(ivsctl::refused::stale),
@@ -178,6 +196,7 @@ pub fn check_safety(
     plan: &Plan,
     limits: &Limits,
     empty_manifest: bool,
+    who: &'static str,
     subject: &str,
 ) -> Result<(), Refusal> {
     let subject = subject.to_string();
@@ -191,6 +210,7 @@ pub fn check_safety(
             .filter_map(|c| Some(format!("{}: {}", c.address, c.blocked.as_ref()?.unblock)))
             .collect();
         return Err(Refusal::Blocked {
+            who,
             subject,
             count: blocked.len(),
             lines: blocked.join("\n"),
@@ -201,6 +221,7 @@ pub fn check_safety(
     if let Some(max) = limits.max_deletes {
         if deletes > max {
             return Err(Refusal::MaxDeletes {
+                who,
                 subject,
                 deletes,
                 max,
@@ -209,6 +230,7 @@ pub fn check_safety(
     }
     if empty_manifest && deletes > 0 && !limits.allow_empty {
         return Err(Refusal::EmptyManifest {
+            who,
             subject,
             deletes,
             stack: plan.stack.clone(),
@@ -218,10 +240,12 @@ pub fn check_safety(
 }
 
 /// The safety rules of every stack of a run; every refusal is reported.
+/// `who` refuses: `apply` (for plan too: it says what apply would refuse)
+/// or `destroy`.
 pub fn check_all<'a>(
     plans: impl Iterator<Item = (&'a Plan, bool)>,
     limits: &Limits,
-    _who: &str,
+    who: &'static str,
 ) -> Result<(), Refusal> {
     let plans: Vec<(&Plan, bool)> = plans.collect();
     let several = plans.len() > 1;
@@ -233,13 +257,13 @@ pub fn check_all<'a>(
             } else {
                 "this plan".to_string()
             };
-            check_safety(plan, limits, *empty, &subject).err()
+            check_safety(plan, limits, *empty, who, &subject).err()
         })
         .collect();
     match refusals.len() {
         0 => Ok(()),
         1 => Err(refusals.remove(0)),
-        _ => Err(Refusal::Several(refusals)),
+        _ => Err(Refusal::Several { who, refusals }),
     }
 }
 
@@ -255,6 +279,7 @@ async fn execute(
 ) -> Result<ExitStatus, Error> {
     let opts = RenderOptions {
         color: globals.terminal.color_stdout,
+        destroy: args.destroy,
     };
     let mut all: Vec<(&Plan, bool)> = regions
         .iter()
@@ -279,9 +304,10 @@ async fn execute(
         }
         return Ok(ExitStatus::Success);
     }
-    check_all(all.iter().copied(), limits, "apply")?;
+    let who = if args.destroy { "destroy" } else { "apply" };
+    check_all(all.iter().copied(), limits, who)?;
     if needs_approval && !args.auto_approve {
-        approve(globals, &plans)?;
+        approve(globals, &plans, args.destroy)?;
     }
     let progress = crate::progress::apply_progress(&globals.terminal, plans.len() > 1);
     let cancel = Cancel::default();
@@ -316,9 +342,14 @@ async fn execute(
 }
 
 /// Asks on the terminal; without one, refuses (nothing is written).
-fn approve(globals: &Globals, plans: &[Plan]) -> Result<(), Error> {
+fn approve(globals: &Globals, plans: &[Plan], destroy: bool) -> Result<(), Error> {
     if !globals.terminal.stdin {
-        return Err(Refusal::NoApproval.into());
+        return Err(if destroy {
+            Refusal::NoDestroyApproval
+        } else {
+            Refusal::NoApproval
+        }
+        .into());
     }
     let s = crate::render::total(plans);
     let what = match plans {
@@ -326,11 +357,19 @@ fn approve(globals: &Globals, plans: &[Plan]) -> Result<(), Error> {
         _ => format!("{} stacks", plans.len()),
     };
     let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\nApply {} to add, {} to change, {} to destroy in {what}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
-        s.add, s.change, s.destroy
-    );
+    let question = if destroy {
+        format!(
+            "\nDestroy all {} resource{} of {what}? They are deleted for good: there is no undo.\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: ",
+            s.destroy,
+            if s.destroy == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "\nApply {} to add, {} to change, {} to destroy in {what}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+            s.add, s.change, s.destroy
+        )
+    };
+    let _ = write!(err, "{question}");
     let _ = err.flush();
     let mut answer = String::new();
     std::io::stdin()
@@ -338,7 +377,12 @@ fn approve(globals: &Globals, plans: &[Plan]) -> Result<(), Error> {
         .read_line(&mut answer)
         .into_diagnostic()?;
     if answer.trim() != "yes" {
-        return Err(Refusal::Cancelled.into());
+        return Err(if destroy {
+            Refusal::DestroyCancelled
+        } else {
+            Refusal::Cancelled
+        }
+        .into());
     }
     Ok(())
 }

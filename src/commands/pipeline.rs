@@ -209,7 +209,8 @@ async fn plan_region(
     let run = crate::plan::Run::of(&desired, &live);
     let mut stacks = Vec::new();
     for m in manifests {
-        let plan = plan::plan_in_run(&m.desired, &live, &session.api.region, &run)?;
+        let plan = plan::plan_in_run(&m.desired, &live, &session.api.region, &run)
+            .map_err(|e| locate(&m, e))?;
         stacks.push(Stack { manifest: m, plan });
     }
     Ok(Region { session, stacks })
@@ -229,6 +230,10 @@ pub async fn discover_stacks(
         &globals.terminal,
         &format!("Reading the live resources of {}", names.join(", ")),
     );
+    let _wait = crate::heartbeat::waiting(format!(
+        "the live resources of {} to be read",
+        names.join(", ")
+    ));
     let need = crate::plan::Needs::of(stacks);
     let live = crate::live::discover(&session.api, |room| match need.room(room) {
         Need::Fields { .. } if refresh == Refresh::Full => Need::Read,
@@ -248,4 +253,82 @@ pub async fn discover_stacks(
         ));
     }
     Ok(live)
+}
+
+/// A planning error that concerns a place in the manifest (a reference, an
+/// `import:`, a `moved` entry), located there like any manifest error:
+/// file:line:col, underline, help. Others stay as they are.
+fn locate(m: &Manifest, err: plan::PlanError) -> Error {
+    use crate::model::{Address, LoggingConfigurationRef as Ref};
+    use miette::Diagnostic;
+    use plan::PlanError as E;
+    let help = err.help().map(|h| h.to_string()).unwrap_or_default();
+    let message = err.to_string();
+    // The index of the reference `matches` in a room's loggingConfigurations.
+    let reference = |address: &Address, matches: &dyn Fn(&Ref) -> bool| {
+        let index = m
+            .desired
+            .rooms
+            .get(&address.key)
+            .and_then(|r| r.logging_configurations.iter().position(matches))
+            .map(|i| i.to_string());
+        let mut path = vec![
+            "rooms".to_string(),
+            address.key.clone(),
+            "loggingConfigurations".to_string(),
+        ];
+        path.extend(index);
+        path
+    };
+    let (path, label, code): (Vec<String>, &str, &'static str) = match &err {
+        E::UnknownLoggingConfiguration { address, arn } => (
+            reference(address, &|r| matches!(r, Ref::Arn(a) if a == arn)),
+            "no such logging configuration",
+            "ivsctl::plan::unknown_logging_configuration",
+        ),
+        E::UnknownStackReference {
+            address,
+            stack,
+            key,
+        } => (
+            reference(
+                address,
+                &|r| matches!(r, Ref::Stack { stack: s, key: k } if s == stack && k == key),
+            ),
+            "not owned by that stack",
+            "ivsctl::plan::unknown_stack_reference",
+        ),
+        E::ImportConflict { address, .. } => (
+            import_path(address),
+            "the address already has a resource",
+            "ivsctl::plan::import_conflict",
+        ),
+        E::ImportNotFound { address, .. } => (
+            import_path(address),
+            "no such resource",
+            "ivsctl::plan::import_not_found",
+        ),
+        E::ImportOwned { address, .. } => (
+            import_path(address),
+            "owned by another stack",
+            "ivsctl::plan::import_owned",
+        ),
+        E::MoveConflict { .. } => (
+            vec!["moved".to_string()],
+            "both addresses are owned",
+            "ivsctl::plan::move_conflict",
+        ),
+        _ => return err.into(),
+    };
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    m.error_at_with_code(&path, label, &message, &help, code)
+        .into()
+}
+
+fn import_path(address: &crate::model::Address) -> Vec<String> {
+    vec![
+        address.resource_type.section().to_string(),
+        address.key.clone(),
+        "import".to_string(),
+    ]
 }

@@ -35,6 +35,7 @@ pub async fn run(
     let plans = planned.plans();
     let opts = RenderOptions {
         color: globals.terminal.color_stdout,
+        destroy: false,
     };
     render_plans(&plans, args.format, &opts, out).into_diagnostic()?;
     if args.format == Format::Json {
@@ -55,7 +56,7 @@ pub async fn run(
             .iter()
             .map(|s| (&s.plan, s.manifest.desired.is_empty())),
         &args.limits,
-        "plan",
+        "apply",
     )?;
     Ok(
         if args.detailed_exitcode && plans.iter().any(|p| p.has_changes()) {

@@ -16,6 +16,16 @@ pub struct ValidateArgs {
     pub json: bool,
 }
 
+/// The `--format json` document of valid manifests (an invalid one gets
+/// the error document, `render::errors`).
+#[derive(serde::Serialize)]
+struct ValidDocument<'a> {
+    format_version: &'static str,
+    valid: bool,
+    diagnostics: [(); 0],
+    stacks: Vec<StackSummary<'a>>,
+}
+
 /// One valid stack, as `--format json` shows it.
 #[derive(serde::Serialize)]
 struct StackSummary<'a> {
@@ -37,13 +47,12 @@ pub fn run(
     // A --region that contradicts a manifest fails here as it would in plan.
     stack_regions(globals, &stacks)?;
     if args.json {
-        let summaries: Vec<StackSummary> = stacks.iter().map(summary).collect();
-        let doc = serde_json::json!({
-            "format_version": FORMAT_VERSION,
-            "valid": true,
-            "diagnostics": [],
-            "stacks": summaries,
-        });
+        let doc = ValidDocument {
+            format_version: FORMAT_VERSION,
+            valid: true,
+            diagnostics: [],
+            stacks: stacks.iter().map(summary).collect(),
+        };
         let text = serde_json::to_string_pretty(&doc).into_diagnostic()?;
         writeln!(out, "{text}").into_diagnostic()?;
         document_written();

@@ -329,10 +329,9 @@ impl Issue {
     }
 }
 
-/// One manifest problem as plain data: what `--output json` and GitHub
+/// One manifest problem as plain data: what `--format json` and GitHub
 /// workflow commands print.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct DiagnosticData {
     /// Always `"error"`.
     pub severity: String,

@@ -48,10 +48,18 @@ fn section(plan: &Plan, opts: &RenderOptions, last: &str, out: &mut dyn Write) -
 
     let blocks = blocks(plan);
     if blocks.is_empty() {
-        writeln!(
-            out,
-            "No changes. The live resources of stack {stack} match the manifest."
-        )?;
+        if opts.destroy {
+            writeln!(
+                out,
+                "Nothing to destroy: stack {stack} owns no resources in {}.",
+                bare(&plan.region)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "No changes. The live resources of stack {stack} match the manifest."
+            )?;
+        }
         writeln!(out)?;
     }
     for b in &blocks {

@@ -9,12 +9,13 @@
 use super::lines::{blocks, Block};
 use super::summary_text;
 use super::value::bare;
+use super::RenderOptions;
 use crate::plan::{Action, Plan, ResourceChange};
 use std::io::{self, Write};
 
-pub(super) fn render(plans: &[Plan], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(plans: &[Plan], opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     match plans {
-        [plan] => section(plan, out),
+        [plan] => section(plan, opts, out),
         _ => {
             writeln!(out, "## ivsctl plan — {} stacks", plans.len())?;
             writeln!(out)?;
@@ -36,7 +37,7 @@ pub(super) fn render(plans: &[Plan], out: &mut dyn Write) -> io::Result<()> {
             }
             for p in plans {
                 writeln!(out)?;
-                section(p, out)?;
+                section(p, opts, out)?;
             }
             Ok(())
         }
@@ -44,7 +45,7 @@ pub(super) fn render(plans: &[Plan], out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One stack's plan.
-fn section(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+fn section(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "### ivsctl plan — stack {} ({})",
@@ -54,7 +55,11 @@ fn section(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     let summary = format!("**Plan:** {}", summary_text(plan.summary()));
     if !plan.has_changes() {
-        writeln!(out, "No changes.")?;
+        if opts.destroy {
+            writeln!(out, "Nothing to destroy: the stack owns no resources.")?;
+        } else {
+            writeln!(out, "No changes.")?;
+        }
         writeln!(out)?;
         return writeln!(out, "{summary}");
     }

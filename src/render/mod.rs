@@ -94,6 +94,9 @@ impl FromStr for Format {
 pub struct RenderOptions {
     /// ANSI colour in the human format. JSON and markdown never colour.
     pub color: bool,
+    /// The plans are `destroy`'s: the texts speak of destroying ("Nothing
+    /// to destroy", "Destroy complete!").
+    pub destroy: bool,
 }
 
 /// Writes `plan` in `format` into `out`.
@@ -118,7 +121,7 @@ pub fn render_plans(
     match format {
         Format::Human => human::render(plans, opts, out),
         Format::Json => json::render(plans, out),
-        Format::Markdown => markdown::render(plans, out),
+        Format::Markdown => markdown::render(plans, opts, out),
     }
 }
 

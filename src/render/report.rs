@@ -31,7 +31,7 @@ pub(super) fn render(
     match format {
         Format::Human => report_human::render(&rows, report, opts, out),
         Format::Json => report_json::render(plans, &rows, out),
-        Format::Markdown => report_markdown::render(plans, &rows, report, out),
+        Format::Markdown => report_markdown::render(plans, &rows, report, opts, out),
     }
 }
 
@@ -139,8 +139,19 @@ pub(super) fn totals(rows: &[Row<'_>]) -> Totals {
 
 /// The last line of the human report (and the bold line of the markdown
 /// one). Success is `ApplyReport::succeeded`, the caller's exit status.
-pub(super) fn headline(rows: &[Row<'_>], report: &ApplyReport) -> String {
+pub(super) fn headline(rows: &[Row<'_>], report: &ApplyReport, opts: &RenderOptions) -> String {
     let t = totals(rows);
+    if opts.destroy {
+        return if report.succeeded() {
+            format!("Destroy complete! Resources: {} destroyed.", t.destroyed)
+        } else {
+            format!(
+                "Destroy failed: {} destroyed, {} failed, {} skipped. \
+                 Run destroy again to retry: it re-reads the account.",
+                t.done, t.failed, t.skipped
+            )
+        };
+    }
     if report.succeeded() {
         format!(
             "Apply complete! Resources: {} added, {} changed, {} destroyed.",

@@ -32,7 +32,7 @@ pub(super) fn render(
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}", headline(rows, report))
+    writeln!(out, "{}", headline(rows, report, opts))
 }
 
 /// `✓ rooms.lobby: created (0.41 s)`, `✗ rooms.lobby: update failed: ERROR`

@@ -9,6 +9,7 @@
 use super::markdown::{cell, code};
 use super::report::{duration, headline, Row};
 use super::value::bare;
+use super::RenderOptions;
 use crate::apply::{ApplyReport, Outcome};
 use crate::plan::Plan;
 use std::io::{self, Write};
@@ -17,19 +18,21 @@ pub(super) fn render(
     plans: &[Plan],
     rows: &[Row<'_>],
     report: &ApplyReport,
+    opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let command = if opts.destroy { "destroy" } else { "apply" };
     match plans {
         [plan] => writeln!(
             out,
-            "### ivsctl apply — stack {} ({})",
+            "### ivsctl {command} — stack {} ({})",
             code(&bare(&plan.stack)),
             bare(&plan.region)
         )?,
-        _ => writeln!(out, "### ivsctl apply — {} stacks", plans.len())?,
+        _ => writeln!(out, "### ivsctl {command} — {} stacks", plans.len())?,
     }
     writeln!(out)?;
-    writeln!(out, "**{}**", headline(rows, report))?;
+    writeln!(out, "**{}**", headline(rows, report, opts))?;
     if rows.is_empty() {
         return Ok(());
     }

@@ -16,7 +16,16 @@ use crate::plan::Plan;
 /// Renders into memory, as the CLI renders into stdout.
 fn render(plan: &Plan, format: Format, color: bool) -> String {
     let mut out = Vec::new();
-    render_plan(plan, format, &RenderOptions { color }, &mut out).expect("render");
+    render_plan(
+        plan,
+        format,
+        &RenderOptions {
+            color,
+            ..RenderOptions::default()
+        },
+        &mut out,
+    )
+    .expect("render");
     String::from_utf8(out).expect("utf-8")
 }
 

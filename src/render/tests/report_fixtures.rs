@@ -14,7 +14,17 @@ pub(super) type Fixture = fn() -> (Plan, ApplyReport);
 /// Renders a report into memory, as the CLI renders into stdout.
 pub(super) fn render(plan: &Plan, report: &ApplyReport, format: Format, color: bool) -> String {
     let mut out = Vec::new();
-    render_report(plan, report, format, &RenderOptions { color }, &mut out).expect("render");
+    render_report(
+        plan,
+        report,
+        format,
+        &RenderOptions {
+            color,
+            ..RenderOptions::default()
+        },
+        &mut out,
+    )
+    .expect("render");
     String::from_utf8(out).expect("utf-8")
 }
 
