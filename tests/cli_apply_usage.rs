@@ -22,7 +22,9 @@ fn without_a_terminal_apply_and_destroy_refuse_unless_auto_approve() {
         ctx.reset_log();
         let cmd = ctx.cmd(&[verb, "-f", &file]);
         for out in [cmd.clone().run(), cmd.stdin("yes\n").run()] {
-            out.failure().stderr_contains("--auto-approve");
+            out.failure()
+                .stderr_contains("--auto-approve")
+                .stderr_contains(&format!("refusing to {verb} without approval"));
             ctx.assert_no_writes(&format!("{verb} without a terminal"));
         }
     };
@@ -78,14 +80,41 @@ fn on_a_terminal_apply_and_destroy_ask_and_only_yes_proceeds() {
         "{out}"
     );
     ctx.assert_no_writes("apply answered no");
-    for (verb, answer, code, op) in [
-        ("apply", "yes\n", 0, Some("CreateRoom")),
-        ("destroy", "y\n", 1, None),
-        ("destroy", "yes\n", 0, Some("DeleteRoom")),
+    // Destroy speaks of destroying: the question, the cancel, the result.
+    let question = "Destroy all 1 resource of stack ask (us-east-1)? They are deleted for good";
+    for (verb, answer, code, op, says) in [
+        (
+            "apply",
+            "yes\n",
+            0,
+            Some("CreateRoom"),
+            vec!["Apply complete!"],
+        ),
+        (
+            "destroy",
+            "y\n",
+            1,
+            None,
+            vec![question, "destroy cancelled; nothing was destroyed"],
+        ),
+        (
+            "destroy",
+            "yes\n",
+            0,
+            Some("DeleteRoom"),
+            vec![question, "Destroy complete! Resources: 1 destroyed."],
+        ),
     ] {
         ctx.reset_log();
         let (got, out) = ivsctl_on_terminal(&ctx, &[verb, "-f", &file], answer).unwrap();
         assert_eq!(got, code, "{verb} answered {answer:?}: {out}");
+        let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        for text in says {
+            assert!(
+                out.contains(text),
+                "{verb} answered {answer:?}: no {text:?} in {out}"
+            );
+        }
         let writes: Vec<String> = ctx.writes().into_iter().map(|w| w.operation).collect();
         assert_eq!(
             writes,

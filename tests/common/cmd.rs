@@ -18,6 +18,7 @@ pub struct Cmd {
     cwd: Option<PathBuf>,
     stdin: Option<String>,
     env: Vec<(String, String)>,
+    env_remove: Vec<String>,
     timeout: Option<Duration>,
 }
 
@@ -30,6 +31,7 @@ impl Cmd {
             cwd: None,
             stdin: None,
             env: Vec::new(),
+            env_remove: Vec::new(),
             timeout: None,
         }
     }
@@ -62,6 +64,13 @@ impl Cmd {
         self
     }
 
+    /// Removes a variable of the isolated environment (e.g. the test
+    /// credentials).
+    pub fn env_remove(mut self, key: &str) -> Cmd {
+        self.env_remove.push(key.to_string());
+        self
+    }
+
     /// Kills the run after `limit`: `run` then fails the test.
     pub fn timeout(mut self, limit: Duration) -> Cmd {
         self.timeout = Some(limit);
@@ -83,6 +92,9 @@ impl Cmd {
         isolated_env(&mut cmd, &self.endpoint);
         for (k, v) in &self.env {
             cmd.env(k, v);
+        }
+        for k in &self.env_remove {
+            cmd.env_remove(k);
         }
         if let Some(dir) = &self.cwd {
             cmd.current_dir(dir);
