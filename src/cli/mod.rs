@@ -290,9 +290,14 @@ pub struct ForgetCmd {
 
 #[derive(Debug, Args)]
 pub struct ExportCmd {
-    /// The stack to export (default: the only stack in the region).
+    /// The stack to export (default: the only stack in the region). With --unmanaged: the
+    /// name of the new stack that adopts them (default: adopted).
     #[arg(long, value_name = "STACK")]
     pub stack: Option<String>,
+    /// Export the resources no stack owns, each with `import: ARN`: a manifest that adopts
+    /// them when applied (after review in a pull request).
+    #[arg(long)]
+    pub unmanaged: bool,
     /// Write one STACK.yaml per stack into DIR instead of printing.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
@@ -594,6 +599,7 @@ fn dispatch(cli: Cli, terminal: Terminal) -> Result<ExitStatus, Error> {
         Command::Export(cmd) => {
             let args = commands::export::ExportArgs {
                 stack: cmd.stack,
+                unmanaged: cmd.unmanaged,
                 output_dir: cmd.output_dir,
             };
             with_heartbeat(&globals, commands::export::run(&globals, &args, &mut out))

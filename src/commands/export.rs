@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 pub struct ExportArgs {
     pub stack: Option<String>,
+    /// `--unmanaged`: the resources no stack owns, to adopt into `stack`.
+    pub unmanaged: bool,
     pub output_dir: Option<PathBuf>,
 }
 
@@ -40,6 +42,22 @@ pub enum ExportError {
         help("choose one with --stack, or write one file per stack with --output-dir DIR")
     )]
     SeveralStacks { region: String, stacks: Vec<String> },
+    #[error("every resource in {region} belongs to an ivsctl stack: there is nothing to adopt")]
+    #[diagnostic(
+        code(ivsctl::export::no_unmanaged),
+        help("`ivsctl export --stack NAME` prints a stack's resources")
+    )]
+    NoUnmanaged { region: String },
+    #[error("stack {stack} already owns {count} resource{} in {region}; a manifest of only the unmanaged resources would delete them", if *count == 1 { "" } else { "s" })]
+    #[diagnostic(
+        code(ivsctl::export::stack_exists),
+        help("give a new stack name with --stack, or copy the entries of `ivsctl export --unmanaged --stack NEW` into stack {stack}'s manifest")
+    )]
+    StackExists {
+        stack: String,
+        count: usize,
+        region: String,
+    },
     #[error("internal error: the export of stack {0} would not plan as a no-op")]
     #[diagnostic(help("please report this as an ivsctl bug"))]
     NotANoOp(String),
@@ -57,6 +75,11 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let session = connect(globals, None).await?;
+    if args.unmanaged {
+        let stack = args.stack.clone().unwrap_or_else(|| ADOPTED.to_string());
+        let text = export_unmanaged(&session, &stack).await?;
+        return write(args, vec![(stack, text)], out);
+    }
     let wanted = args.stack.clone();
     // Every owned room in full: from its applied record, or GetRoom.
     let (live, _) = crate::live::discover(&session.api, |room| {
@@ -117,7 +140,33 @@ pub async fn run(
         manifests.push((stack.clone(), text));
     }
 
-    match (&args.output_dir, manifests.len()) {
+    if manifests.is_empty() && args.output_dir.is_none() {
+        return Err(ExportError::NoStacks {
+            region,
+            unmanaged: unmanaged_summary(&live),
+        }
+        .into());
+    }
+    if manifests.len() > 1 && args.output_dir.is_none() {
+        return Err(ExportError::SeveralStacks {
+            region,
+            stacks: manifests.into_iter().map(|(s, _)| s).collect(),
+        }
+        .into());
+    }
+    write(args, manifests, out)
+}
+
+/// The default name of the stack `export --unmanaged` declares.
+pub const ADOPTED: &str = "adopted";
+
+/// Prints the one manifest, or writes each into --output-dir as STACK.yaml.
+fn write(
+    args: &ExportArgs,
+    manifests: Vec<(String, String)>,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    match (&args.output_dir, manifests.as_slice()) {
         (Some(dir), _) => {
             std::fs::create_dir_all(dir).map_err(FileError::new("create", dir))?;
             for (stack, text) in &manifests {
@@ -126,23 +175,66 @@ pub async fn run(
                 writeln!(out, "wrote {}", path.display()).into_diagnostic()?;
             }
         }
-        (None, 0) => {
-            return Err(ExportError::NoStacks {
-                region,
-                unmanaged: unmanaged_summary(&live),
-            }
-            .into())
-        }
-        (None, 1) => out.write_all(manifests[0].1.as_bytes()).into_diagnostic()?,
-        (None, _) => {
-            return Err(ExportError::SeveralStacks {
-                region,
-                stacks: manifests.into_iter().map(|(s, _)| s).collect(),
-            }
-            .into());
-        }
+        (None, [(_, text)]) => out.write_all(text.as_bytes()).into_diagnostic()?,
+        (None, _) => unreachable!("checked by the caller"),
     }
     Ok(ExitStatus::Success)
+}
+
+/// `export --unmanaged`: every resource no stack owns (rooms read in full),
+/// as a manifest of `stack` that imports each; checked to plan as imports
+/// only (tag writes, no field change) and to load as a valid manifest.
+async fn export_unmanaged(session: &super::Session, stack: &str) -> Result<String, Error> {
+    let (live, _) = crate::live::discover(&session.api, |room| {
+        match crate::model::ownership(&room.tags) {
+            Some(_) => Need::Summary,
+            None => Need::Read,
+        }
+    })
+    .await?;
+    let region = session.api.region.clone();
+    let index = OwnershipIndex::new(&live);
+    let owned = index.rooms.of_stack(stack).map(|r| r.len()).unwrap_or(0)
+        + index
+            .logging_configurations
+            .of_stack(stack)
+            .map(|l| l.len())
+            .unwrap_or(0);
+    let desired = crate::manifest::unmanaged_from_live(stack, &live, &region)?;
+    if desired.is_empty() {
+        return Err(ExportError::NoUnmanaged { region }.into());
+    }
+    if owned > 0 {
+        return Err(ExportError::StackExists {
+            stack: stack.to_string(),
+            count: owned,
+            region,
+        }
+        .into());
+    }
+    // Self-check: applying it would import each resource and change none.
+    let check = crate::plan::plan(&desired, &live, &region)?;
+    if check
+        .resource_changes
+        .iter()
+        .any(|c| !c.is_import() || c.changes.iter().any(|f| !f.field.starts_with("tags.")))
+    {
+        return Err(ExportError::NotANoOp(stack.to_string()).into());
+    }
+    let text = crate::manifest::to_yaml(&desired, None);
+    crate::manifest::load_str(&format!("{stack}.yaml"), &text).map_err(|e| {
+        ExportError::Invalid {
+            stack: stack.to_string(),
+            errors: crate::manifest::render_plain(&e),
+        }
+    })?;
+    let mut header = format!(
+        "# Resources in {region} that no ivsctl stack owned when exported. Applying\n\
+         # this manifest adopts each one (tag writes only: ivsctl:stack, ivsctl:key and\n\
+         # the applied record); `ivsctl plan` shows exactly that first.\n"
+    );
+    header.push_str(&text);
+    Ok(header)
 }
 
 /// Resources no stack owns: (section, ARN, name).
@@ -177,7 +269,7 @@ fn unmanaged_comment(live: &LiveState) -> String {
     if list.is_empty() {
         return String::new();
     }
-    let mut s = String::from("\n# Resources in this region that no ivsctl stack manages. To adopt one, add it\n# to the manifest and run: ivsctl import -f FILE ADDRESS ARN\n");
+    let mut s = String::from("\n# Resources in this region that no ivsctl stack manages. To adopt them,\n# `ivsctl export --unmanaged` writes a manifest that imports each.\n");
     for (section, arn, name) in list {
         let shown = if name.is_empty() { "(no name)" } else { name };
         s.push_str(&format!("#   {section}: {shown}  {arn}\n"));

@@ -1,4 +1,5 @@
-//! Live resources -> the desired model of one stack (for `ivsctl export`):
+//! Live resources -> the desired model of one stack (for `ivsctl export`),
+//! or of the resources no stack owns, to adopt (`export --unmanaged`):
 //! the inverse of planning, through the same field tables, so that planning
 //! the result against the same account shows no changes. `export` turns the
 //! result into manifest text.
@@ -57,68 +58,170 @@ pub fn stack_from_live(
     let mut keys_by_arn: BTreeMap<&str, &str> = BTreeMap::new();
     for (key, lc) in &lcs {
         keys_by_arn.insert(&lc.arn, key);
-        let mut spec = DesiredLoggingConfiguration {
-            name: String::new(),
-            destination: Destination::S3 {
-                bucket_name: String::new(),
-            },
-            tags: user_tags(&lc.tags),
-            protect: crate::model::ownership(&lc.tags).is_some_and(|o| o.protected),
-            import: None,
-        };
-        for (field, value) in Row::live_values(&LOGGING, lc) {
-            if let Some(row) = Row::find(&LOGGING, field) {
-                (row.export)(&mut spec, value);
-            }
-        }
-        d.logging_configurations.insert(key.to_string(), spec);
+        d.logging_configurations
+            .insert(key.to_string(), lc_spec(lc));
     }
     let rooms = index
         .rooms
         .of_stack(stack)
         .map_err(FromLiveError::Duplicate)?;
     for (key, room) in &rooms {
-        let values = Row::live_values(&ROOM, room);
-        if values.len() < ROOM.len() {
-            return Err(FromLiveError::NotRead {
-                address: Address::room(*key),
-                arn: room.arn.clone(),
-            });
-        }
-        let mut spec = DesiredRoom {
-            name: String::new(),
-            maximum_message_length: 0,
-            maximum_message_rate_per_second: 0,
-            message_review_handler: None,
-            logging_configurations: Vec::new(),
-            tags: user_tags(&room.tags),
-            protect: crate::model::ownership(&room.tags).is_some_and(|o| o.protected),
-            import: None,
-        };
-        for (field, value) in values {
-            // References to this stack's configurations become keys.
-            let value = match (field, value) {
-                (Field::LoggingConfigurations, Value::Refs(refs)) => Value::Refs(
-                    refs.into_iter()
-                        .map(|r| match r {
-                            LoggingConfigurationRef::Arn(a) => match keys_by_arn.get(a.as_str()) {
-                                Some(k) => LoggingConfigurationRef::Key(k.to_string()),
-                                None => LoggingConfigurationRef::Arn(a),
-                            },
-                            key => key,
-                        })
-                        .collect(),
-                ),
-                (_, v) => v,
-            };
-            if let Some(row) = Row::find(&ROOM, field) {
-                (row.export)(&mut spec, value);
-            }
-        }
+        // References to this stack's configurations become keys.
+        let spec = room_spec(key, room, |arn| match keys_by_arn.get(arn) {
+            Some(k) => LoggingConfigurationRef::Key(k.to_string()),
+            None => LoggingConfigurationRef::Arn(arn.to_string()),
+        })?;
         d.rooms.insert(key.to_string(), spec);
     }
     factor_stack_tags(&mut d);
     Ok(d)
+}
+
+/// A manifest of stack `stack` that adopts every resource no stack owns:
+/// each with `import: ARN` and its live values, under a key made from its
+/// name (or its id when it has none). A room's references become keys
+/// (configurations adopted with it), `STACK/KEY` (configurations another
+/// stack owns) or ARNs. Rooms must have been read in full (GetRoom).
+pub fn unmanaged_from_live(
+    stack: &str,
+    live: &LiveState,
+    region: &str,
+) -> Result<DesiredStack, FromLiveError> {
+    let index = OwnershipIndex::new(live);
+    let mut d = DesiredStack {
+        stack: stack.to_string(),
+        region: Some(region.to_string()),
+        ..Default::default()
+    };
+    let mut refs: BTreeMap<&str, LoggingConfigurationRef> = BTreeMap::new();
+    for lc in &live.logging_configurations {
+        if let Some(o) = crate::model::ownership(&lc.tags) {
+            refs.insert(
+                &lc.arn,
+                LoggingConfigurationRef::Stack {
+                    stack: o.stack.to_string(),
+                    key: o.key.to_string(),
+                },
+            );
+        }
+    }
+    let mut lcs: Vec<_> = index.logging_configurations.unowned().to_vec();
+    lcs.sort_by(|a, b| (&a.name, &a.arn).cmp(&(&b.name, &b.arn)));
+    for lc in lcs {
+        let key = free_key(&lc.name, &lc.arn, &d.logging_configurations);
+        refs.insert(&lc.arn, LoggingConfigurationRef::Key(key.clone()));
+        let mut spec = lc_spec(lc);
+        spec.import = Some(lc.arn.clone());
+        d.logging_configurations.insert(key, spec);
+    }
+    let mut rooms: Vec<_> = index.rooms.unowned().to_vec();
+    rooms.sort_by(|a, b| (&a.name, &a.arn).cmp(&(&b.name, &b.arn)));
+    for room in rooms {
+        let key = free_key(&room.name, &room.arn, &d.rooms);
+        let mut spec = room_spec(&key, room, |arn| {
+            refs.get(arn)
+                .cloned()
+                .unwrap_or_else(|| LoggingConfigurationRef::Arn(arn.to_string()))
+        })?;
+        spec.import = Some(room.arn.clone());
+        d.rooms.insert(key, spec);
+    }
+    factor_stack_tags(&mut d);
+    Ok(d)
+}
+
+/// A logical key for a resource named `name`: the name with every
+/// character a key may not hold as `-` (the ARN's id when there is no name),
+/// with `-2`, `-3`... when `taken` has it already.
+fn free_key<T>(name: &str, arn: &str, taken: &BTreeMap<String, T>) -> String {
+    let base: String = if name.is_empty() {
+        arn.rsplit('/').next().unwrap_or(arn).to_string()
+    } else {
+        name.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let base: String = base.chars().take(120).collect();
+    let base = if base.is_empty() {
+        "resource".to_string()
+    } else {
+        base
+    };
+    let mut key = base.clone();
+    let mut n = 1;
+    while taken.contains_key(&key) {
+        n += 1;
+        key = format!("{base}-{n}");
+    }
+    key
+}
+
+/// A live logging configuration as desired (no import).
+fn lc_spec(lc: &crate::model::LiveLoggingConfiguration) -> DesiredLoggingConfiguration {
+    let mut spec = DesiredLoggingConfiguration {
+        name: String::new(),
+        destination: Destination::S3 {
+            bucket_name: String::new(),
+        },
+        tags: user_tags(&lc.tags),
+        protect: crate::model::ownership(&lc.tags).is_some_and(|o| o.protected),
+        import: None,
+    };
+    for (field, value) in Row::live_values(&LOGGING, lc) {
+        if let Some(row) = Row::find(&LOGGING, field) {
+            (row.export)(&mut spec, value);
+        }
+    }
+    spec
+}
+
+/// A live room (read in full) as desired (no import); `reference` says how
+/// a logging-configuration ARN it uses is written.
+fn room_spec(
+    key: &str,
+    room: &crate::model::LiveRoom,
+    reference: impl Fn(&str) -> LoggingConfigurationRef,
+) -> Result<DesiredRoom, FromLiveError> {
+    let values = Row::live_values(&ROOM, room);
+    if values.len() < ROOM.len() {
+        return Err(FromLiveError::NotRead {
+            address: Address::room(key),
+            arn: room.arn.clone(),
+        });
+    }
+    let mut spec = DesiredRoom {
+        name: String::new(),
+        maximum_message_length: 0,
+        maximum_message_rate_per_second: 0,
+        message_review_handler: None,
+        logging_configurations: Vec::new(),
+        tags: user_tags(&room.tags),
+        protect: crate::model::ownership(&room.tags).is_some_and(|o| o.protected),
+        import: None,
+    };
+    for (field, value) in values {
+        let value = match (field, value) {
+            (Field::LoggingConfigurations, Value::Refs(refs)) => Value::Refs(
+                refs.into_iter()
+                    .map(|r| match r {
+                        LoggingConfigurationRef::Arn(a) => reference(&a),
+                        other => other,
+                    })
+                    .collect(),
+            ),
+            (_, v) => v,
+        };
+        if let Some(row) = Row::find(&ROOM, field) {
+            (row.export)(&mut spec, value);
+        }
+    }
+    Ok(spec)
 }
 
 /// Tags every resource of the stack carries with one value become stack

@@ -56,7 +56,7 @@ use crate::model::DesiredStack;
 
 pub use diagnostics::{render_plain, DiagnosticData, Issue, ManifestError, Note, RelatedLocation};
 pub use export::to_yaml;
-pub use from_live::{stack_from_live, FromLiveError};
+pub use from_live::{stack_from_live, unmanaged_from_live, FromLiveError};
 pub use vars::{VarError, Vars, ENV_PREFIX as VAR_ENV_PREFIX};
 pub use workspace::Workspace;
 
