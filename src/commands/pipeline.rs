@@ -213,6 +213,17 @@ async fn plan_region(
             .map_err(|e| locate(&m, e))?;
         stacks.push(Stack { manifest: m, plan });
     }
+    if let Err(e) = plan::check_claims(stacks.iter().map(|s| &s.plan)) {
+        let plan::PlanError::ClaimedByTwoStacks { second, .. } = &e else {
+            return Err(e.into());
+        };
+        let m = stacks
+            .iter()
+            .find(|s| s.plan.stack == second.stack)
+            .map(|s| &s.manifest)
+            .expect("the claim is of a stack of the run");
+        return Err(locate(m, e));
+    }
     Ok(Region { session, stacks })
 }
 
@@ -318,11 +329,44 @@ fn locate(m: &Manifest, err: plan::PlanError) -> Error {
             "both addresses are owned",
             "ivsctl::plan::move_conflict",
         ),
+        E::ClaimedByTwoStacks { second, .. } => (
+            claim_path(m, &second.address),
+            "claimed by another stack too",
+            "ivsctl::plan::claimed_by_two_stacks",
+        ),
         _ => return err.into(),
     };
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
     m.error_at_with_code(&path, label, &message, &help, code)
         .into()
+}
+
+/// Where a stack claims `address`: its `import:` when it imports it, else
+/// its `moved` entries when it moves resources in, else the resource's key.
+fn claim_path(m: &Manifest, address: &crate::model::Address) -> Vec<String> {
+    use crate::model::ResourceType;
+    let imports = match address.resource_type {
+        ResourceType::Room => m
+            .desired
+            .rooms
+            .get(&address.key)
+            .is_some_and(|r| r.import.is_some()),
+        ResourceType::LoggingConfiguration => m
+            .desired
+            .logging_configurations
+            .get(&address.key)
+            .is_some_and(|l| l.import.is_some()),
+    };
+    if imports {
+        import_path(address)
+    } else if !m.desired.moved.is_empty() {
+        vec!["moved".to_string()]
+    } else {
+        vec![
+            address.resource_type.section().to_string(),
+            address.key.clone(),
+        ]
+    }
 }
 
 fn import_path(address: &crate::model::Address) -> Vec<String> {

@@ -16,7 +16,7 @@ pub mod saved;
 pub mod stale;
 
 pub use needs::Needs;
-pub use planner::{plan, plan_in_run, Adoption, PlanError, Run};
+pub use planner::{check_claims, plan, plan_in_run, Adoption, PlanError, Run};
 
 use crate::model::{Address, ResourceType, StackAddress, Tags};
 use crate::schema::Values;

@@ -97,6 +97,16 @@ pub enum PlanError {
         help("remove the `moved` entry, or forget one of the two (ivsctl forget)")
     )]
     MoveConflict { from: Address, to: Address },
+    #[error("{arn} is claimed by two stacks of this run: {first} and {second}")]
+    #[diagnostic(
+        code(ivsctl::plan::claimed_by_two_stacks),
+        help("a resource belongs to one stack: keep it in one of the two (remove the other's `moved` or `import` of it, or its key)")
+    )]
+    ClaimedByTwoStacks {
+        arn: String,
+        first: crate::model::StackAddress,
+        second: crate::model::StackAddress,
+    },
     #[error("internal error: room {arn} ({address}) was not read in full before planning")]
     #[diagnostic(
         code(ivsctl::plan::room_not_read),
@@ -143,8 +153,8 @@ fn transitioning(state: &LoggingConfigurationState) -> bool {
 }
 
 /// A warning when the stack owns nothing yet, but another stack (not of this
-/// run) owns resources under the keys this manifest declares: the stack was
-/// probably renamed, and applying would create new resources beside the old.
+/// run) owns resources under the keys this manifest declares, with the names
+/// it declares: the stack was probably renamed, and applying would create new resources beside the old.
 fn renamed(
     desired: &DesiredStack,
     live: &LiveState,
@@ -160,19 +170,26 @@ fn renamed(
         if other == desired.stack || run.stacks.contains(other) {
             continue;
         }
+        // A key counts when the other stack's resource there has the name this
+        // manifest gives it: a renamed stack keeps its names, while another
+        // environment of the same manifests (stack chat-${ENV}, name
+        // lobby-${ENV}) in the same account names its resources apart.
         let rooms = desired
             .rooms
-            .keys()
-            .filter(|k| matches!(index.rooms.get(other, k), Ok(Some(_)) | Err(_)))
+            .iter()
+            .filter(|(k, d)| match index.rooms.get(other, k) {
+                Ok(Some(r)) => r.name == d.name,
+                Ok(None) => false,
+                Err(_) => true,
+            })
             .count();
         let lcs = desired
             .logging_configurations
-            .keys()
-            .filter(|k| {
-                matches!(
-                    index.logging_configurations.get(other, k),
-                    Ok(Some(_)) | Err(_)
-                )
+            .iter()
+            .filter(|(k, d)| match index.logging_configurations.get(other, k) {
+                Ok(Some(l)) => l.name == d.name,
+                Ok(None) => false,
+                Err(_) => true,
             })
             .count();
         if rooms + lcs > 0 && best.is_none_or(|(n, _)| rooms + lcs > n) {
@@ -229,6 +246,10 @@ pub struct Run {
     /// with the first room that does.
     pub references:
         std::collections::BTreeMap<crate::model::StackAddress, crate::model::StackAddress>,
+    /// Resources a stack of the run moves in from another stack of the run
+    /// (`moved: [{fromStack: ...}]`), by ARN, with the address that takes
+    /// them: the stack they leave does not delete them.
+    pub moved_out: std::collections::BTreeMap<String, crate::model::StackAddress>,
 }
 
 impl Run {
@@ -241,6 +262,29 @@ impl Run {
             // What the stack will own: a desired key it does not own (nor
             // adopts) is created. An error here is the stack's plan's to report.
             let owned = claims::adopted(d, live).ok();
+            if let Some(o) = &owned {
+                for (address, adoption) in &o.adopted {
+                    let Adoption::Move { from } = adoption else {
+                        continue;
+                    };
+                    if from.stack == d.stack {
+                        continue;
+                    }
+                    let arn = match address.resource_type {
+                        crate::model::ResourceType::Room => {
+                            o.rooms.get(&address.key).map(|r| r.arn.clone())
+                        }
+                        crate::model::ResourceType::LoggingConfiguration => o
+                            .logging_configurations
+                            .get(&address.key)
+                            .map(|l| l.arn.clone()),
+                    };
+                    if let Some(arn) = arn {
+                        run.moved_out
+                            .insert(arn, StackAddress::new(d.stack.clone(), address.clone()));
+                    }
+                }
+            }
             for key in d.logging_configurations.keys() {
                 if !owned
                     .as_ref()
@@ -278,6 +322,37 @@ impl Run {
     }
 }
 
+fn moved_away(run: &Run, stack: &str, arn: &str) -> bool {
+    run.moved_out.get(arn).is_some_and(|to| to.stack != stack)
+}
+
+/// The plans of one region's stacks claim each live resource at most once:
+/// no two stacks keep, update, adopt or delete the same ARN (one moving in
+/// what another keeps, two moving in the same resource). The error names
+/// the later stack's claim as `second`.
+pub fn check_claims<'a>(plans: impl IntoIterator<Item = &'a Plan>) -> Result<(), PlanError> {
+    let mut seen: std::collections::BTreeMap<&str, crate::model::StackAddress> =
+        std::collections::BTreeMap::new();
+    for plan in plans {
+        for change in &plan.resource_changes {
+            let Some(arn) = change.arn() else { continue };
+            let here = crate::model::StackAddress::new(&plan.stack, change.address.clone());
+            if let Some(first) = seen.get(arn) {
+                if first.stack != plan.stack {
+                    return Err(PlanError::ClaimedByTwoStacks {
+                        arn: arn.to_string(),
+                        first: first.clone(),
+                        second: here,
+                    });
+                }
+            } else {
+                seen.insert(arn, here);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Plans `desired` against `live`, for `region`. Pure and deterministic.
 pub fn plan(desired: &DesiredStack, live: &LiveState, region: &str) -> Result<Plan, PlanError> {
     plan_in_run(desired, live, region, &Run::default())
@@ -290,7 +365,16 @@ pub fn plan_in_run(
     region: &str,
     run: &Run,
 ) -> Result<Plan, PlanError> {
-    let owned = claims::adopted(desired, live)?;
+    let mut owned = claims::adopted(desired, live)?;
+    // What another stack of the run moves in, and this one no longer
+    // declares, is that stack's now: this one neither deletes nor blocks on
+    // it. (Declared by both, it is claimed twice: `check_claims` says so.)
+    owned
+        .rooms
+        .retain(|k, r| desired.rooms.contains_key(k) || !moved_away(run, &desired.stack, &r.arn));
+    owned.logging_configurations.retain(|k, l| {
+        desired.logging_configurations.contains_key(k) || !moved_away(run, &desired.stack, &l.arn)
+    });
     logging::check_usable(desired, &owned)?;
     let mut changes = logging::plan(desired, &owned);
     let rooms = rooms::plan(desired, &owned, live, run)?;

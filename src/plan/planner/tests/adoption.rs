@@ -165,6 +165,16 @@ fn a_stack_rename_moves_with_from_stack_or_warns_without_it() {
         "{:?}",
         p.warnings
     );
+    // Another environment of the same manifests names its resources apart:
+    // no warning.
+    let mut other_env = d.clone();
+    for r in other_env.rooms.values_mut() {
+        r.name = format!("{}-prod", r.name);
+    }
+    for l in other_env.logging_configurations.values_mut() {
+        l.name = format!("{}-prod", l.name);
+    }
+    assert!(run(&other_env, &live).warnings.is_empty());
     d.moved = vec![Move::Stack {
         from_stack: "old-name".into(),
     }];
@@ -258,4 +268,71 @@ fn the_owner_cannot_delete_a_configuration_another_stack_of_the_run_references()
     let p = plan_in_run(&d, &live, "us-west-2", &run_ctx).unwrap();
     let b = only(&p).blocked.as_ref().expect("blocked");
     assert!(b.reason.contains("edge/rooms.lobby"), "{b:?}");
+}
+
+/// Stack `a` owns rooms.lobby; stack `b` of the same run says
+/// `moved: [{fromStack: a}]` and declares lobby.
+fn moving_between_stacks() -> (DesiredStack, DesiredStack, LiveState) {
+    let mut a = desired();
+    a.stack = "a".into();
+    let mut b = desired();
+    b.stack = "b".into();
+    b.rooms.insert("lobby".into(), d_room("lobby"));
+    b.moved = vec![Move::Stack {
+        from_stack: "a".into(),
+    }];
+    let mut room = l_room("AAAAAAAAAAAA", "lobby");
+    room.tags = tags(&[(TAG_STACK, "a"), (TAG_KEY, "lobby")]);
+    let live = LiveState {
+        logging_configurations: vec![],
+        rooms: vec![recorded(room)],
+    };
+    (a, b, live)
+}
+
+#[test]
+fn a_resource_moved_between_two_stacks_of_a_run_is_moved_not_deleted() {
+    let (a, b, live) = moving_between_stacks();
+    let run_ctx = Run::of(&[&a, &b], &live);
+    let pa = plan_in_run(&a, &live, "us-west-2", &run_ctx).unwrap();
+    let pb = plan_in_run(&b, &live, "us-west-2", &run_ctx).unwrap();
+    assert!(pa.resource_changes.is_empty(), "{:?}", pa.resource_changes);
+    assert!(only(&pb).is_move());
+    crate::plan::check_claims([&pa, &pb]).unwrap();
+    // Planned alone, stack a deletes it (b is not there to take it).
+    let alone = plan(&a, &live, "us-west-2").unwrap();
+    assert_eq!(only(&alone).action(), Action::Delete);
+}
+
+#[test]
+fn two_stacks_of_a_run_claiming_one_resource_is_an_error() {
+    // a still declares lobby while b moves it in.
+    let (mut a, b, live) = moving_between_stacks();
+    a.rooms.insert("lobby".into(), d_room("lobby"));
+    let run_ctx = Run::of(&[&a, &b], &live);
+    let pa = plan_in_run(&a, &live, "us-west-2", &run_ctx).unwrap();
+    let pb = plan_in_run(&b, &live, "us-west-2", &run_ctx).unwrap();
+    let kept: Vec<Action> = pa.resource_changes.iter().map(|c| c.action()).collect();
+    assert_eq!(kept, [Action::NoOp], "a keeps it");
+    let err = crate::plan::check_claims([&pa, &pb]).unwrap_err();
+    assert!(
+        matches!(&err, PlanError::ClaimedByTwoStacks { arn, first, second }
+            if arn == &room_arn("AAAAAAAAAAAA")
+                && first.to_string() == "a/rooms.lobby"
+                && second.to_string() == "b/rooms.lobby"),
+        "{err:?}"
+    );
+    // Two stacks both moving it in from a third.
+    let (_, b, live) = moving_between_stacks();
+    let mut c = b.clone();
+    c.stack = "c".into();
+    let run_ctx = Run::of(&[&b, &c], &live);
+    let pb = plan_in_run(&b, &live, "us-west-2", &run_ctx).unwrap();
+    let pc = plan_in_run(&c, &live, "us-west-2", &run_ctx).unwrap();
+    let err = crate::plan::check_claims([&pb, &pc]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("claimed by two stacks of this run: b/rooms.lobby and c/rooms.lobby"),
+        "{err}"
+    );
 }
