@@ -16,7 +16,6 @@ pub use super::seed::destination;
 
 use super::output::Output;
 use super::redact::{Labels, Redactor};
-use super::sdk;
 use aws_sdk_ivschat::Client;
 use ivsctl::emulator::{BackgroundEmulator, EmulatorConfig};
 use serde_json::Value;
@@ -51,8 +50,10 @@ impl TestContext {
     }
 
     pub fn with_config(config: EmulatorConfig) -> TestContext {
+        // The harness reads the emulator's default region.
+        let region = config.region.clone();
         let emu = super::emulator(config);
-        let sdk = sdk(&emu.endpoint());
+        let sdk = super::sdk_in(&emu.endpoint(), &region);
         TestContext {
             emu,
             sdk,
@@ -63,7 +64,7 @@ impl TestContext {
         }
     }
 
-    /// An emulator in `region`.
+    /// An emulator in `region`, read by the harness in that region.
     pub fn in_region(region: &str) -> TestContext {
         Self::with_config(EmulatorConfig {
             region: region.to_string(),

@@ -149,7 +149,7 @@ impl TestContext {
     }
 
     /// Runs `f` (SDK reads of the harness) out of [`log`](Self::log).
-    pub(super) fn quiet<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub fn quiet<T>(&self, f: impl FnOnce() -> T) -> T {
         let last = || self.emu.requests().last().map_or(0, |r| r.seq);
         let start = last();
         let out = f();

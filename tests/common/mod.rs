@@ -85,9 +85,14 @@ pub fn emulator_with_client(config: EmulatorConfig) -> (BackgroundEmulator, Clie
 /// A real SDK client for `endpoint`, with retries off so tests see every
 /// answer exactly as the emulator sent it.
 pub fn sdk(endpoint: &str) -> Client {
+    sdk_in(endpoint, "us-east-1")
+}
+
+/// [`sdk`] signing for `region` (the emulator keeps each region apart).
+pub fn sdk_in(endpoint: &str, region: &str) -> Client {
     let conf = aws_sdk_ivschat::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new(
             "AKIDTEST",
             "test-secret",

@@ -22,13 +22,17 @@ pub fn block(stack: &str, lcs: &mut [ResourceChange], rooms: &Rooms, live: &Live
     // stack's rooms get the manifest's.
     let mut referenced_after: BTreeMap<&str, String> = BTreeMap::new();
     for room in &live.rooms {
-        if ownership(&room.tags).is_some_and(|o| o.stack == stack) {
+        let owner = ownership(&room.tags);
+        if owner.as_ref().is_some_and(|o| o.stack == stack) {
             continue;
         }
+        // Another stack's room by its address (and ARN), an unowned one by ARN.
+        let by = match &owner {
+            Some(o) => format!("{}/rooms.{} ({})", o.stack, o.key, room.arn),
+            None => room.arn.clone(),
+        };
         for arn in &room.logging_configuration_arns {
-            referenced_after
-                .entry(arn)
-                .or_insert_with(|| room.arn.clone());
+            referenced_after.entry(arn).or_insert_with(|| by.clone());
         }
     }
     for (key, refs) in &rooms.references {
@@ -112,7 +116,8 @@ mod tests {
         let changes = run(&desired(), &live);
         let b = changes[0].blocked.as_ref().expect("blocked");
         assert!(
-            b.reason.contains("still referenced by arn:aws:ivschat"),
+            b.reason
+                .contains("still referenced by other/rooms.x (arn:aws:ivschat"),
             "{b:?}"
         );
     }
