@@ -11,10 +11,15 @@
 //! - `apply`: 1,000 room creates with `--quotas aws --latency-ms 50` (target
 //!   ≤ 1.1 × the floor of 200 s at 5 CreateRoom/s, no throttled answer
 //!   surfaced as a failure);
-//! - `local`: `--local apply` of 1,000 rooms, then `--local plan` (each ≤ 5 s).
+//! - `local`: `--local apply` of 1,000 rooms, then `--local plan` (each ≤ 5 s);
+//! - `regions`: a workspace of five stacks in five regions, 500 unchanged
+//!   rooms each, planned in one run with `--quotas aws --latency-ms 50`,
+//!   against planning the one stack of the largest region alone: regions are
+//!   discovered concurrently, each paced to its own quotas, so the run takes
+//!   about the time of one region (target ≤ 1.5 × the one-region plan).
 //!
 //! Run: `cargo bench --bench plan_apply` (all; about 10 minutes, mostly the
-//! quota floors), or `IVSCTL_BENCH=validate|plan|plan10k|apply|local` for one.
+//! quota floors), or `IVSCTL_BENCH=validate|plan|plan10k|apply|local|regions` for one.
 
 use ivsctl::emulator::{Emulator, EmulatorConfig, Quotas};
 use std::path::Path;
@@ -22,7 +27,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn manifest(stack: &str, rooms: usize) -> String {
-    let mut s = format!("version: 1\nstack: {stack}\ntags:\n  team: video\nrooms:\n");
+    manifest_in(stack, None, rooms)
+}
+
+fn manifest_in(stack: &str, region: Option<&str>, rooms: usize) -> String {
+    let region = region.map(|r| format!("region: {r}\n")).unwrap_or_default();
+    let mut s = format!("version: 1\nstack: {stack}\n{region}tags:\n  team: video\nrooms:\n");
     for i in 0..rooms {
         s.push_str(&format!(
             "  room-{i:05}:\n    maximumMessageLength: {}\n    maximumMessageRatePerSecond: {}\n    tags:\n      shard: \"{}\"\n",
@@ -308,6 +318,79 @@ fn bench_local(dir: &Path) {
     );
 }
 
+fn bench_regions(dir: &Path, rt: &tokio::runtime::Runtime) {
+    const ROOMS: usize = 500;
+    const REGIONS: [&str; 5] = [
+        "us-east-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-northeast-1",
+    ];
+    let ws = dir.join("regions");
+    std::fs::create_dir_all(&ws).unwrap();
+    for r in REGIONS {
+        std::fs::write(
+            ws.join(format!("{r}.yaml")),
+            manifest_in(&format!("chat-{r}"), Some(r), ROOMS),
+        )
+        .unwrap();
+    }
+    let state = dir.join("state-regions.json");
+    let ws_arg = ws.to_str().unwrap().to_string();
+    rt.block_on(async {
+        let emu = Emulator::start(EmulatorConfig {
+            state_file: Some(state.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let run = ivsctl(
+            Some(&emu.endpoint()),
+            dir,
+            &["apply", "-f", &ws_arg, "--auto-approve"],
+        );
+        check(&run, "seeding apply");
+        emu.stop().await;
+    });
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            state_file: Some(state),
+            quotas: Quotas::Aws,
+            latency: Duration::from_millis(50),
+            ..Default::default()
+        }))
+        .unwrap();
+    let one = ws.join("us-east-1.yaml");
+    let one = ivsctl(
+        Some(&emu.endpoint()),
+        dir,
+        &["plan", "-f", one.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    check(&one, "plan of one region");
+    std::thread::sleep(Duration::from_secs(2));
+    emu.clear_requests();
+    let all = ivsctl(
+        Some(&emu.endpoint()),
+        dir,
+        &["plan", "-f", &ws_arg, "--detailed-exitcode"],
+    );
+    check(&all, "plan of five regions");
+    assert!(all
+        .stdout
+        .contains("Plan: 0 to add, 0 to change, 0 to destroy."));
+    println!(
+        "regions: 5 regions x {ROOMS} unchanged rooms in one run, --quotas aws --latency-ms 50: {:.2} s wall ({}), \
+         one region alone {:.2} s: {:.2} x; peak RSS {:.1} MiB",
+        all.wall.as_secs_f64(),
+        calls(&emu),
+        one.wall.as_secs_f64(),
+        all.wall.as_secs_f64() / one.wall.as_secs_f64(),
+        all.peak_mib
+    );
+    rt.block_on(emu.stop());
+}
+
 fn main() {
     let which = std::env::var("IVSCTL_BENCH").unwrap_or_default();
     let dir = tempfile::tempdir().unwrap();
@@ -330,5 +413,8 @@ fn main() {
     }
     if run("apply") {
         bench_apply(dir.path(), &rt);
+    }
+    if run("regions") {
+        bench_regions(dir.path(), &rt);
     }
 }

@@ -75,21 +75,25 @@ pub fn rate_quota(operation: &str) -> u32 {
     }
 }
 
-/// One token bucket per operation: capacity = the per-second quota, refilled
-/// continuously at that rate, so a burst of one second's worth passes and the
-/// sustained rate is the quota.
+/// One token bucket per region and operation (AWS's quotas are per account
+/// and region): capacity = the per-second quota, refilled continuously at
+/// that rate, so a burst of one second's worth passes and the sustained rate
+/// is the quota.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: Mutex<HashMap<(String, String), (f64, Instant)>>,
 }
 
 impl RateLimiter {
-    /// Takes a token for `operation`; false when the quota is exhausted.
-    pub fn try_acquire(&self, operation: &str) -> bool {
+    /// Takes a token for `operation` in `region`; false when the quota is
+    /// exhausted.
+    pub fn try_acquire(&self, region: &str, operation: &str) -> bool {
         let rate = rate_quota(operation) as f64;
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, last) = buckets.entry(operation.to_string()).or_insert((rate, now));
+        let (tokens, last) = buckets
+            .entry((region.to_string(), operation.to_string()))
+            .or_insert((rate, now));
         let elapsed = now.duration_since(*last).as_secs_f64();
         *tokens = (*tokens + elapsed * rate).min(rate);
         *last = now;
@@ -158,10 +162,19 @@ mod tests {
     #[test]
     fn bucket_allows_one_second_burst() {
         let l = RateLimiter::default();
-        let passed = (0..20).filter(|_| l.try_acquire("CreateRoom")).count();
+        let passed = (0..20)
+            .filter(|_| l.try_acquire("us-east-1", "CreateRoom"))
+            .count();
         assert_eq!(passed, 5);
-        let passed = (0..20).filter(|_| l.try_acquire("TagResource")).count();
+        let passed = (0..20)
+            .filter(|_| l.try_acquire("us-east-1", "TagResource"))
+            .count();
         assert_eq!(passed, 10);
+        // Another region has its own quotas.
+        let passed = (0..20)
+            .filter(|_| l.try_acquire("eu-west-1", "CreateRoom"))
+            .count();
+        assert_eq!(passed, 5);
     }
 
     #[test]

@@ -142,7 +142,7 @@ async fn run(
         tokio::time::sleep(shared.latency).await;
     }
     if let Some(limiter) = &shared.limiter {
-        if !limiter.try_acquire(operation) {
+        if !limiter.try_acquire(region, operation) {
             return Err(ApiError::throttling(
                 operation,
                 super::knobs::rate_quota(operation),
