@@ -130,8 +130,8 @@ fn the_example_repository_plans_and_applies_three_stacks_with_one_discovery() {
         v.sort();
         v
     };
-    assert_eq!(lcs("lobby-staging"), [archive.clone()]);
-    assert_eq!(lcs("keynote-staging"), [archive.clone()]);
+    assert_eq!(lcs("lobby-staging"), std::slice::from_ref(&archive));
+    assert_eq!(lcs("keynote-staging"), std::slice::from_ref(&archive));
     let mut both = vec![archive.clone(), moderation];
     both.sort();
     assert_eq!(lcs("support-staging"), both);

@@ -104,8 +104,8 @@ pub enum PlanError {
     )]
     ClaimedByTwoStacks {
         arn: String,
-        first: crate::model::StackAddress,
-        second: crate::model::StackAddress,
+        first: Box<crate::model::StackAddress>,
+        second: Box<crate::model::StackAddress>,
     },
     #[error("internal error: room {arn} ({address}) was not read in full before planning")]
     #[diagnostic(
@@ -341,8 +341,8 @@ pub fn check_claims<'a>(plans: impl IntoIterator<Item = &'a Plan>) -> Result<(),
                 if first.stack != plan.stack {
                     return Err(PlanError::ClaimedByTwoStacks {
                         arn: arn.to_string(),
-                        first: first.clone(),
-                        second: here,
+                        first: Box::new(first.clone()),
+                        second: Box::new(here),
                     });
                 }
             } else {
