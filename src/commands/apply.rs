@@ -292,16 +292,17 @@ async fn execute(
         render_plans(&plans, args.format, &opts, out).into_diagnostic()?;
     }
     if !plans.iter().any(|p| p.has_changes()) {
-        if args.format == Format::Json {
-            render_reports(
-                &plans,
-                &apply::ApplyReport::default(),
-                args.format,
-                &opts,
-                out,
-            )
-            .into_diagnostic()?;
-        }
+        // Nothing to do: the plan says `No changes.`, and the (empty) report
+        // follows in every format, so a script reads the same last line (or
+        // JSON document) whether or not there was work.
+        render_reports(
+            &plans,
+            &apply::ApplyReport::default(),
+            args.format,
+            &opts,
+            out,
+        )
+        .into_diagnostic()?;
         return Ok(ExitStatus::Success);
     }
     let who = if args.destroy { "destroy" } else { "apply" };
