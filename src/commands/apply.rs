@@ -388,11 +388,8 @@ fn approve(globals: &Globals, plans: &[Plan], destroy: bool) -> Result<(), Error
     Ok(())
 }
 
-/// `ivsctl apply PLANFILE`: re-reads every resource the plans touch (List
-/// pages, per region) and refuses, writing nothing, if any changed since
-/// the plan was made.
 /// A YAML manifest given where a saved plan (JSON) belongs.
-fn looks_like_manifest(path: &Path, text: &str) -> bool {
+pub(super) fn looks_like_manifest(path: &Path, text: &str) -> bool {
     let yaml_name = path
         .extension()
         .and_then(|e| e.to_str())
@@ -404,6 +401,9 @@ fn looks_like_manifest(path: &Path, text: &str) -> bool {
     not_json && (yaml_name || manifest_keys)
 }
 
+/// `ivsctl apply PLANFILE`: re-reads every resource the plans touch (List
+/// pages, per region) and refuses, writing nothing, if any changed since
+/// the plan was made.
 async fn apply_saved(
     globals: &Globals,
     args: &ApplyArgs,
