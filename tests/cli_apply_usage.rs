@@ -1,8 +1,9 @@
 //! `apply` and `destroy` as people run them, through the real `ivsctl`
 //! binary: without a terminal (they refuse unless `--auto-approve`) and on
 //! one (they ask; only `yes` proceeds), against a local state file
-//! (`--local`), and the examples in `examples/` exactly as documented
-//! (the contract: docs/usage.md).
+//! (`--local`), and the example manifests in `examples/` exactly as
+//! documented (the contract: docs/usage.md; the example workflow:
+//! examples_workflow.rs).
 
 mod common;
 
@@ -310,41 +311,4 @@ fn the_quickstart_example_applies_and_then_plans_no_changes() {
 #[test]
 fn the_production_example_applies_and_then_plans_no_changes() {
     example_round_trip("production.yaml", "us-west-2", 7);
-}
-
-#[test]
-fn the_github_actions_example_runs_plan_and_apply_as_documented() {
-    let text = std::fs::read_to_string(repo("examples/github-actions.yml")).unwrap();
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
-    let steps = doc["jobs"].as_mapping().expect("jobs").values();
-    let steps = steps.flat_map(|job| job["steps"].as_sequence().cloned().unwrap_or_default());
-    let runs: Vec<String> = steps
-        .filter_map(|s| s["run"].as_str().map(String::from))
-        .collect();
-    // The command itself, without `ivsctl` and the shell redirection.
-    let command = |verb: &str| -> Vec<String> {
-        let mut lines = runs.iter().flat_map(|r| r.lines()).map(str::trim);
-        let line = lines.find(|l| l.starts_with(&format!("ivsctl {verb} ")));
-        let line = line.unwrap_or_else(|| panic!("no `ivsctl {verb}` step in {runs:#?}"));
-        let words = line.split('>').next().unwrap().split_whitespace().skip(1);
-        words.map(String::from).collect()
-    };
-    let (plan, apply) = (command("plan"), command("apply"));
-    for flag in ["--format", "markdown", "--detailed-exitcode"] {
-        assert!(plan.iter().any(|a| a == flag), "{plan:?}");
-    }
-    assert!(apply.iter().any(|a| a == "--auto-approve"), "{apply:?}");
-
-    // The commands work as written, against a `chat/` directory holding the
-    // production example, in the workflow's region.
-    let ctx = TestContext::in_region(doc["env"]["AWS_REGION"].as_str().expect("env.AWS_REGION"));
-    ctx.file(
-        "chat/production.yaml",
-        include_str!("../examples/production.yaml"),
-    );
-    let out = ctx.run(&plan);
-    out.code(2); // a PR with changes
-    assert!(out.stdout.starts_with("### ivsctl plan"), "markdown: {out}");
-    ctx.run(&apply).success();
-    ctx.run(&plan).success();
 }
