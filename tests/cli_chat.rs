@@ -351,6 +351,42 @@ fn the_token_is_on_stdout_only() {
     }
 }
 
+/// `TOKEN=$(ivsctl chat token ...)`: plain stdout is the token and its
+/// newline, nothing else; the details (both expiry times, the room) are on
+/// stderr. The token is a real one: the emulator's Messaging API accepts it,
+/// and a message sent with it comes back from the user it names.
+#[test]
+fn plain_stdout_is_only_the_token_and_it_connects() {
+    let fx = Fixture::new();
+    let out = fx.run("chat token ARN --user-id viewer-9 --capability SEND_MESSAGE");
+    let t = printed_token(out.success(), false);
+    assert_eq!(out.stdout, format!("{}\n", t.token), "{out}");
+    out.stderr_contains(&format!("roomArn: {}", fx.arn));
+    // The JSON form is unchanged, and its token has the same shape.
+    let json = fx.run("chat token ARN --user-id viewer-9 JSON");
+    let j = printed_token(json.success(), true);
+    assert_eq!(json.json()["roomArn"], fx.arn.as_str());
+    assert_eq!(j.token.len(), t.token.len(), "{out}\n{json}");
+    let emu = &fx.ctx.emu;
+    let echoed = emu.block_on(async {
+        let mut c = common::messaging::connect(emu, &t.token).await;
+        let no_attributes = std::collections::BTreeMap::new();
+        c.send_message("req-1", "hello", &no_attributes)
+            .await
+            .expect("send");
+        common::messaging::next(&mut c).await
+    });
+    match echoed {
+        ivsctl::messaging::Incoming::Message(m) => {
+            assert_eq!(
+                (m.content.as_str(), m.sender.user_id.as_str()),
+                ("hello", "viewer-9")
+            );
+        }
+        other => panic!("the room did not echo the message: {other:?}"),
+    }
+}
+
 #[test]
 fn verbose_output_shows_the_calls_but_not_the_token() {
     let fx = Fixture::new();

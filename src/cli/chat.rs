@@ -22,7 +22,8 @@ pub struct RoomOpts {
 
 #[derive(Debug, Subcommand)]
 pub enum ChatCmd {
-    /// Create a chat token for a user (CreateChatToken). The token is printed on stdout only.
+    /// Create a chat token for a user (CreateChatToken). Plain: only the token on stdout
+    /// (TOKEN=$(ivsctl chat token ...)), its expiry times and room on stderr.
     Token {
         #[command(flatten)]
         room: RoomOpts,

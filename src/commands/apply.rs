@@ -292,16 +292,17 @@ async fn execute(
         render_plans(&plans, args.format, &opts, out).into_diagnostic()?;
     }
     if !plans.iter().any(|p| p.has_changes()) {
-        if args.format == Format::Json {
-            render_reports(
-                &plans,
-                &apply::ApplyReport::default(),
-                args.format,
-                &opts,
-                out,
-            )
-            .into_diagnostic()?;
-        }
+        // Nothing to do: the plan says `No changes.`, and the (empty) report
+        // follows in every format, so a script reads the same last line (or
+        // JSON document) whether or not there was work.
+        render_reports(
+            &plans,
+            &apply::ApplyReport::default(),
+            args.format,
+            &opts,
+            out,
+        )
+        .into_diagnostic()?;
         return Ok(ExitStatus::Success);
     }
     let who = if args.destroy { "destroy" } else { "apply" };
@@ -387,11 +388,8 @@ fn approve(globals: &Globals, plans: &[Plan], destroy: bool) -> Result<(), Error
     Ok(())
 }
 
-/// `ivsctl apply PLANFILE`: re-reads every resource the plans touch (List
-/// pages, per region) and refuses, writing nothing, if any changed since
-/// the plan was made.
 /// A YAML manifest given where a saved plan (JSON) belongs.
-fn looks_like_manifest(path: &Path, text: &str) -> bool {
+pub(super) fn looks_like_manifest(path: &Path, text: &str) -> bool {
     let yaml_name = path
         .extension()
         .and_then(|e| e.to_str())
@@ -403,6 +401,9 @@ fn looks_like_manifest(path: &Path, text: &str) -> bool {
     not_json && (yaml_name || manifest_keys)
 }
 
+/// `ivsctl apply PLANFILE`: re-reads every resource the plans touch (List
+/// pages, per region) and refuses, writing nothing, if any changed since
+/// the plan was made.
 async fn apply_saved(
     globals: &Globals,
     args: &ApplyArgs,

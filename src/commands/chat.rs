@@ -83,7 +83,8 @@ pub async fn run(
     let request = Request::check(raw)?;
     let (session, arn) = resolve_room(globals, room).await?;
     let response = chat::send(&session.api, &arn, &request).await?;
-    print(out, format, &request, &response, &arn).into_diagnostic()?;
+    let mut err = std::io::stderr().lock();
+    print(out, &mut err, format, &request, &response, &arn).into_diagnostic()?;
     Ok(ExitStatus::Success)
 }
 
@@ -164,19 +165,26 @@ pub async fn resolve_key(
     }
 }
 
+/// Prints the response on `out`. A plain token is the only thing on `out`
+/// (`TOKEN=$(ivsctl chat token ...)` works); its details go to `err`, which
+/// never sees the token itself.
 fn print(
     out: &mut dyn Write,
+    err: &mut dyn Write,
     format: ChatFormat,
     request: &Request,
     response: &Response,
     arn: &str,
 ) -> std::io::Result<()> {
     match (response, format) {
-        (Response::Token(t), ChatFormat::Plain) => writeln!(
-            out,
-            "{}\ntokenExpirationTime: {}\nsessionExpirationTime: {}",
-            t.token, t.token_expiration_time, t.session_expiration_time
-        ),
+        (Response::Token(t), ChatFormat::Plain) => {
+            writeln!(out, "{}", t.token)?;
+            writeln!(
+                err,
+                "tokenExpirationTime: {}\nsessionExpirationTime: {}\nroomArn: {arn}",
+                t.token_expiration_time, t.session_expiration_time
+            )
+        }
         (Response::Token(t), ChatFormat::Json) => writeln!(
             out,
             "{}",

@@ -9,8 +9,10 @@ pub mod chat_stream;
 pub mod export;
 pub mod forget;
 pub mod import;
+pub mod output;
 pub mod pipeline;
 pub mod plan;
+pub mod show;
 pub mod validate;
 
 use crate::aws::{Api, AwsSettings, ConnectError};

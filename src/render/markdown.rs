@@ -5,6 +5,11 @@
 //! a collapsed `<details>` block with one ```diff block per resource holding
 //! the human format's lines with the sign moved to the first column, which
 //! is where diff highlighting looks for `+` and `-`. Never coloured.
+//!
+//! Every stack's section ends with a blank line, so that what follows it (the
+//! next stack, the apply report, text a CI step appends) starts a block of
+//! its own: CommonMark ends an HTML block such as `</details>` only at a blank
+//! line, and a heading written right after it would stay raw HTML.
 
 use super::lines::{blocks, Block};
 use super::summary_text;
@@ -35,8 +40,8 @@ pub(super) fn render(plans: &[Plan], opts: &RenderOptions, out: &mut dyn Write) 
                     s.destroy
                 )?;
             }
+            writeln!(out)?;
             for p in plans {
-                writeln!(out)?;
                 section(p, opts, out)?;
             }
             Ok(())
@@ -44,7 +49,7 @@ pub(super) fn render(plans: &[Plan], opts: &RenderOptions, out: &mut dyn Write) 
     }
 }
 
-/// One stack's plan.
+/// One stack's plan, ending with a blank line.
 fn section(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
@@ -61,7 +66,8 @@ fn section(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> io::Result
             writeln!(out, "No changes.")?;
         }
         writeln!(out)?;
-        return writeln!(out, "{summary}");
+        writeln!(out, "{summary}")?;
+        return writeln!(out);
     }
     writeln!(out, "{summary}")?;
     writeln!(out)?;
@@ -99,7 +105,8 @@ fn section(plan: &Plan, opts: &RenderOptions, out: &mut dyn Write) -> io::Result
         diff_block(&b, out)?;
     }
     writeln!(out)?;
-    writeln!(out, "</details>")
+    writeln!(out, "</details>")?;
+    writeln!(out)
 }
 
 fn row(c: &ResourceChange) -> String {

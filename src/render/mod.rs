@@ -1,7 +1,8 @@
 //! Plan -> text: `human` for a terminal, `json` for programs, `markdown` for
 //! a pull-request comment or a CI job summary (docs/plan-format.md describes
 //! all three for users). Apply report -> text likewise (`render_report`,
-//! in `report*`).
+//! in `report*`). `ivsctl output`'s resource identifiers -> a table or JSON
+//! (`outputs.rs`).
 //!
 //! Invariants:
 //! - Every renderer writes into the `dyn Write` it is given and nowhere else:
@@ -25,6 +26,7 @@ mod human;
 mod json;
 mod lines;
 mod markdown;
+mod outputs;
 mod report;
 mod report_human;
 mod report_json;
@@ -33,6 +35,8 @@ mod value;
 
 #[cfg(test)]
 mod tests;
+
+pub use outputs::{render_outputs, Ids, StackOutputs, OUTPUTS_FORMAT_VERSION};
 
 use crate::apply::ApplyReport;
 use crate::plan::{Plan, Summary};

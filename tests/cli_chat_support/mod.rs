@@ -204,18 +204,24 @@ pub fn printed_token(out: &Output, json: bool) -> PrintedToken {
             session_expiration: field("sessionExpirationTime"),
         }
     } else {
-        let lines: Vec<&str> = out.stdout.lines().collect();
+        // stdout is the token and nothing else (`TOKEN=$(ivsctl chat token ...)`);
+        // the details are on stderr.
+        let token = out.stdout.strip_suffix('\n').unwrap_or_default();
+        assert!(
+            !token.is_empty() && !token.contains('\n'),
+            "stdout is not exactly one line, the token: {out}"
+        );
         let time = |label: &str| {
-            let line = lines
-                .iter()
+            let line = out
+                .stderr
+                .lines()
                 .find_map(|l| l.strip_prefix(label)?.strip_prefix(':'));
-            line.unwrap_or_else(|| panic!("no `{label}:` line: {out}"))
+            line.unwrap_or_else(|| panic!("no `{label}:` line on stderr: {out}"))
                 .trim()
                 .to_string()
         };
         PrintedToken {
-            // The token comes first, alone on its line (`| head -1`).
-            token: lines.first().copied().unwrap_or_default().to_string(),
+            token: token.to_string(),
             token_expiration: time("tokenExpirationTime"),
             session_expiration: time("sessionExpirationTime"),
         }

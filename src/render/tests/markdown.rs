@@ -39,7 +39,8 @@ fn table_has_one_row_per_changed_resource() {
     assert!(out.contains("| delete ⛔ blocked |"));
     assert!(out.contains("<details><summary>Details</summary>\n"));
     assert_eq!(out.matches("```diff\n").count(), 8);
-    assert!(out.ends_with("</details>\n"));
+    // A blank line ends the HTML block, so that what follows is markdown again.
+    assert!(out.ends_with("</details>\n\n"));
 }
 
 #[test]
@@ -48,7 +49,7 @@ fn no_changes_is_short() {
         markdown(&fixtures::no_changes()),
         "### ivsctl plan — stack `prod-chat` (us-west-2)\n\n\
          No changes.\n\n\
-         **Plan:** 0 to add, 0 to change, 0 to destroy.\n"
+         **Plan:** 0 to add, 0 to change, 0 to destroy.\n\n"
     );
 }
 
