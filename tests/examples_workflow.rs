@@ -296,6 +296,29 @@ fn every_ivsctl_flag_in_the_workflow_is_one_ivsctl_accepts() {
     );
 }
 
+/// The values of the guards apply refuses by (`--max-deletes N`,
+/// `--allow-empty`) on an invocation.
+fn guards(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if w == "--max-deletes" {
+            out.push(format!("--max-deletes {}", words[i + 1]));
+        } else if w.starts_with("--max-deletes=") || w == "--allow-empty" {
+            out.push(w.replace('=', " "));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_plan_checks_the_guards_the_apply_uses_so_a_green_plan_applies() {
+    let doc = workflow();
+    let invocations = invocations(&doc);
+    let plan = invocations.iter().find(|w| w[0] == "plan").unwrap();
+    let apply = invocations.iter().find(|w| w[0] == "apply").unwrap();
+    assert_eq!(guards(plan), guards(apply), "plan {plan:?}, apply {apply:?}");
+}
+
 #[test]
 fn the_plan_is_one_sticky_comment_updated_on_each_push() {
     let doc = workflow();
