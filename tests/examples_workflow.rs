@@ -316,7 +316,11 @@ fn the_plan_checks_the_guards_the_apply_uses_so_a_green_plan_applies() {
     let invocations = invocations(&doc);
     let plan = invocations.iter().find(|w| w[0] == "plan").unwrap();
     let apply = invocations.iter().find(|w| w[0] == "apply").unwrap();
-    assert_eq!(guards(plan), guards(apply), "plan {plan:?}, apply {apply:?}");
+    assert_eq!(
+        guards(plan),
+        guards(apply),
+        "plan {plan:?}, apply {apply:?}"
+    );
 }
 
 #[test]
