@@ -362,6 +362,9 @@ fn missing_credentials_say_so_and_how_to_provide_them() {
         .stderr_contains("no AWS credentials found")
         .stderr_contains("AWS_PROFILE")
         .stderr_contains("--local")
+        // What the credential chain tried, without the SDK's wrapping layers.
+        .stderr_contains("no credentials found in chain")
+        .stderr_lacks("dispatch failure")
         .stderr_lacks("could not reach");
     ctx.assert_no_calls("without credentials");
     let doc = ctx

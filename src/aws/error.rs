@@ -186,15 +186,14 @@ impl ApiError {
     {
         let status = err.raw_response().map(|r| r.status_code());
         let code = err.code().map(String::from);
-        if let Some(missing) =
-            find_in_chain::<aws_credential_types::provider::error::CredentialsError>(&err)
+        if find_in_chain::<aws_credential_types::provider::error::CredentialsError>(&err).is_some()
         {
-            // The source chain shows what the chain tried.
-            let _ = missing;
+            // The innermost cause says what the credential chain tried; the
+            // SDK's layers around it ("dispatch failure", "other") add nothing.
             return ApiError::NoCredentials {
                 operation,
                 endpoint: None,
-                source: Some(Arc::new(err)),
+                source: Some(Arc::new(Cause(innermost(&err)))),
             };
         }
         if let Some(not_ivs) = find_in_chain::<NotIvsChat>(&err) {
@@ -360,6 +359,11 @@ fn innermost(e: &(dyn StdError + 'static)) -> String {
     }
     cur.to_string()
 }
+
+/// The text of an error's innermost cause, kept as a source.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Cause(String);
 
 /// An answer that cannot come from IVS Chat (see `ResponseCheck`).
 #[derive(Debug, Clone, thiserror::Error)]
