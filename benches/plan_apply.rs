@@ -145,11 +145,28 @@ fn bench_validate(dir: &Path) {
 /// An emulator with AWS's quotas and 50 ms latency over a state file holding
 /// `rooms` rooms applied by ivsctl (seeded without quotas, so quickly).
 fn seeded(dir: &Path, rt: &tokio::runtime::Runtime, rooms: usize) -> (Emulator, String) {
-    let state = dir.join(format!("state-{rooms}.json"));
     let path = dir.join(format!("plan-{rooms}.yaml"));
     std::fs::write(&path, manifest("bench", rooms)).unwrap();
     let file = path.to_str().unwrap().to_string();
     let seeding = Instant::now();
+    let emu = applied_then_quotas(dir, rt, &format!("state-{rooms}.json"), &file);
+    eprintln!(
+        "(seeded {rooms} rooms in {:.1} s)",
+        seeding.elapsed().as_secs_f64()
+    );
+    (emu, file)
+}
+
+/// Applies `files` (a manifest or a directory) to an emulator without quotas
+/// over the state file `state`, then restarts it over that state with AWS's
+/// quotas and 50 ms latency.
+fn applied_then_quotas(
+    dir: &Path,
+    rt: &tokio::runtime::Runtime,
+    state: &str,
+    files: &str,
+) -> Emulator {
+    let state = dir.join(state);
     rt.block_on(async {
         let emu = Emulator::start(EmulatorConfig {
             state_file: Some(state.clone()),
@@ -161,25 +178,19 @@ fn seeded(dir: &Path, rt: &tokio::runtime::Runtime, rooms: usize) -> (Emulator, 
         let run = ivsctl(
             Some(&emu.endpoint()),
             dir,
-            &["apply", "-f", &file, "--auto-approve"],
+            &["apply", "-f", files, "--auto-approve"],
         );
         check(&run, "seeding apply");
         emu.stop().await;
     });
-    eprintln!(
-        "(seeded {rooms} rooms in {:.1} s)",
-        seeding.elapsed().as_secs_f64()
-    );
-    let emu = rt
-        .block_on(Emulator::start(EmulatorConfig {
-            state_file: Some(state),
-            quotas: Quotas::Aws,
-            latency: Duration::from_millis(50),
-            room_quota: 60_000,
-            ..Default::default()
-        }))
-        .unwrap();
-    (emu, file)
+    rt.block_on(Emulator::start(EmulatorConfig {
+        state_file: Some(state),
+        quotas: Quotas::Aws,
+        latency: Duration::from_millis(50),
+        room_quota: 60_000,
+        ..Default::default()
+    }))
+    .unwrap()
 }
 
 fn calls(emu: &Emulator) -> String {
@@ -336,31 +347,8 @@ fn bench_regions(dir: &Path, rt: &tokio::runtime::Runtime) {
         )
         .unwrap();
     }
-    let state = dir.join("state-regions.json");
     let ws_arg = ws.to_str().unwrap().to_string();
-    rt.block_on(async {
-        let emu = Emulator::start(EmulatorConfig {
-            state_file: Some(state.clone()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let run = ivsctl(
-            Some(&emu.endpoint()),
-            dir,
-            &["apply", "-f", &ws_arg, "--auto-approve"],
-        );
-        check(&run, "seeding apply");
-        emu.stop().await;
-    });
-    let emu = rt
-        .block_on(Emulator::start(EmulatorConfig {
-            state_file: Some(state),
-            quotas: Quotas::Aws,
-            latency: Duration::from_millis(50),
-            ..Default::default()
-        }))
-        .unwrap();
+    let emu = applied_then_quotas(dir, rt, "state-regions.json", &ws_arg);
     let one = ws.join("us-east-1.yaml");
     let one = ivsctl(
         Some(&emu.endpoint()),

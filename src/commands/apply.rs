@@ -388,8 +388,24 @@ fn approve(globals: &Globals, plans: &[Plan], destroy: bool) -> Result<(), Error
     Ok(())
 }
 
+/// The saved plans of PLANFILE; `manifest(path)` when the file is a manifest
+/// (given where a plan belongs), `invalid(path, why)` when it is not a saved
+/// plan. Each command words these errors its own way.
+pub(super) fn read_plan_file<E: Into<Error>>(
+    path: &Path,
+    manifest: impl FnOnce(std::path::PathBuf) -> E,
+    invalid: impl FnOnce(std::path::PathBuf, saved::SavedPlanError) -> E,
+) -> Result<Vec<saved::SavedPlan>, Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(FileError::new("read the saved plan", path))?;
+    if looks_like_manifest(path, &text) {
+        return Err(manifest(path.to_path_buf()).into());
+    }
+    saved::from_json(&text).map_err(|source| invalid(path.to_path_buf(), source).into())
+}
+
 /// A YAML manifest given where a saved plan (JSON) belongs.
-pub(super) fn looks_like_manifest(path: &Path, text: &str) -> bool {
+fn looks_like_manifest(path: &Path, text: &str) -> bool {
     let yaml_name = path
         .extension()
         .and_then(|e| e.to_str())
@@ -410,18 +426,11 @@ async fn apply_saved(
     path: &Path,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let text =
-        std::fs::read_to_string(path).map_err(FileError::new("read the saved plan", path))?;
-    if looks_like_manifest(path, &text) {
-        return Err(Refusal::ManifestAsPlan {
-            path: path.to_path_buf(),
-        }
-        .into());
-    }
-    let saved = saved::from_json(&text).map_err(|source| Refusal::SavedPlan {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let saved = read_plan_file(
+        path,
+        |path| Refusal::ManifestAsPlan { path },
+        |path, source| Refusal::SavedPlan { path, source },
+    )?;
     let mut groups: BTreeMap<String, Vec<(Plan, bool)>> = BTreeMap::new();
     for s in saved {
         groups

@@ -2,8 +2,8 @@
 //! as `plan` rendered it (the saved file keeps everything the renderers
 //! read). Offline: no connection, no account.
 
-use super::apply::looks_like_manifest;
-use super::{FileError, Globals};
+use super::apply::read_plan_file;
+use super::Globals;
 use crate::error::{Error, ExitStatus};
 use crate::plan::{saved, Plan};
 use crate::render::{render_plans, Format, RenderOptions};
@@ -36,16 +36,11 @@ pub enum ShowError {
 }
 
 pub fn run(globals: &Globals, args: &ShowArgs, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let path = &args.planfile;
-    let text =
-        std::fs::read_to_string(path).map_err(FileError::new("read the saved plan", path))?;
-    if looks_like_manifest(path, &text) {
-        return Err(ShowError::ManifestAsPlan { path: path.clone() }.into());
-    }
-    let saved = saved::from_json(&text).map_err(|source| ShowError::SavedPlan {
-        path: path.clone(),
-        source,
-    })?;
+    let saved = read_plan_file(
+        &args.planfile,
+        |path| ShowError::ManifestAsPlan { path },
+        |path, source| ShowError::SavedPlan { path, source },
+    )?;
     let plans: Vec<Plan> = saved.into_iter().map(|s| s.plan).collect();
     let opts = RenderOptions {
         color: globals.terminal.color_stdout,
